@@ -1,0 +1,1 @@
+"""disTokoloshe: self-hosted voice, video and screen-sharing rooms."""

@@ -1,0 +1,120 @@
+"""The lobby's room list, the create-room form and the selected room's panel."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from distokoloshe.components.forms import error_callout, labeled_input
+from distokoloshe.state.rooms import RoomRow, RoomsState
+from distokoloshe.validation import ROOM_NAME_MAX
+
+
+def room_item(room: rx.Var[RoomRow]) -> rx.Component:
+    selected = RoomsState.selected_room_id == room.id
+    return rx.el.li(
+        rx.button(
+            rx.icon("volume_2", size=16, aria_hidden="true"),
+            rx.text(room.name, trim="both", overflow="hidden", text_overflow="ellipsis",
+                    white_space="nowrap"),
+            on_click=RoomsState.select_room(room.id),
+            variant=rx.cond(selected, "solid", "ghost"),
+            aria_current=rx.cond(selected, "true", "false"),
+            width="100%",
+            justify_content="flex-start",
+            size="2",
+        ),
+        list_style="none",
+        width="100%",
+        data_testid="room-item",
+    )
+
+
+def create_room_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            labeled_input("New room", "room_name", max_length=ROOM_NAME_MAX,
+                          placeholder="e.g. General"),
+            error_callout(RoomsState.create_error, test_id="create-room-error"),
+            rx.button(rx.icon("plus", size=16, aria_hidden="true"), "Create room",
+                      type="submit", width="100%"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=RoomsState.create_room,
+        reset_on_submit=True,
+        aria_label="Create a room",
+        width="100%",
+    )
+
+
+def room_list() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Rooms", size="3", as_="h2", id="rooms-heading"),
+        rx.cond(
+            RoomsState.rooms.length() > 0,
+            rx.el.ul(
+                rx.foreach(RoomsState.rooms, room_item),
+                aria_labelledby="rooms-heading",
+                padding="0",
+                margin="0",
+                width="100%",
+                display="flex",
+                flex_direction="column",
+                gap="0.25em",
+            ),
+            rx.text("No rooms yet. Create the first one.", color_scheme="gray", size="2"),
+        ),
+        rx.divider(),
+        create_room_form(),
+        spacing="3",
+        width="100%",
+    )
+
+
+def selected_room_panel() -> rx.Component:
+    room = RoomsState.selected_room
+    return rx.cond(
+        room,
+        rx.vstack(
+            rx.hstack(
+                rx.heading(room.name, size="6", as_="h2", data_testid="selected-room-name"),
+                rx.spacer(),
+                rx.cond(
+                    room.mine,
+                    rx.alert_dialog.root(
+                        rx.alert_dialog.trigger(
+                            rx.button(rx.icon("trash_2", size=16, aria_hidden="true"),
+                                      "Delete room", color_scheme="red", variant="soft"),
+                        ),
+                        rx.alert_dialog.content(
+                            rx.alert_dialog.title("Delete “" + room.name + "”?"),
+                            rx.alert_dialog.description(
+                                "Everyone in it is disconnected. This cannot be undone."
+                            ),
+                            rx.hstack(
+                                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft")),
+                                rx.alert_dialog.action(
+                                    rx.button("Delete", color_scheme="red",
+                                              on_click=RoomsState.delete_room(room.id)),
+                                ),
+                                justify="end",
+                                spacing="3",
+                                margin_top="1em",
+                            ),
+                        ),
+                    ),
+                ),
+                width="100%",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text("Owned by " + room.owner_name, color_scheme="gray", size="2"),
+            width="100%",
+            spacing="2",
+        ),
+        rx.center(
+            rx.text("Pick a room on the left, or create one.", color_scheme="gray"),
+            width="100%",
+            padding="3em",
+        ),
+    )

@@ -1,0 +1,45 @@
+"""Database tables. Plain SQLModel classes: no reflex import here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=32)
+    # casefolded username, so "Alice" and "alice" cannot both register
+    username_key: str = Field(max_length=32, unique=True, index=True)
+    display_name: str = Field(max_length=32)
+    password_hash: str = Field(max_length=255)
+    # bumped on "log out everywhere" and on password change; older JWTs stop verifying
+    token_version: int = Field(default=0)
+    # users and rooms point at each other, so this key is added after both tables exist
+    last_room_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("rooms.id", ondelete="SET NULL", use_alter=True, name="fk_users_last_room"),
+            nullable=True,
+        ),
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Room(SQLModel, table=True):
+    __tablename__ = "rooms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=48)
+    name_key: str = Field(max_length=48, unique=True, index=True)
+    owner_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)

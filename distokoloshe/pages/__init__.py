@@ -1,0 +1,1 @@
+"""Pages, registered in distokoloshe.app with the paths in distokoloshe.routes."""

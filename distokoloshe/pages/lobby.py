@@ -1,0 +1,37 @@
+import reflex as rx
+
+from distokoloshe.components.forms import error_callout
+from distokoloshe.components.layout import app_header
+from distokoloshe.components.rooms import room_list, selected_room_panel
+from distokoloshe.state.rooms import RoomsState
+
+
+def lobby_page() -> rx.Component:
+    return rx.flex(
+        app_header(),
+        rx.flex(
+            rx.box(
+                room_list(),
+                as_="nav",
+                aria_label="Rooms",
+                width=["100%", "100%", "18em"],
+                flex_shrink="0",
+                padding="1em",
+                border_right=["none", "none", "1px solid var(--gray-a5)"],
+                border_bottom=["1px solid var(--gray-a5)", "1px solid var(--gray-a5)", "none"],
+            ),
+            rx.box(
+                error_callout(RoomsState.room_error, test_id="room-error"),
+                selected_room_panel(),
+                as_="main",
+                flex="1",
+                padding="1.5em",
+                min_width="0",
+            ),
+            direction=rx.breakpoints(initial="column", md="row"),
+            flex="1",
+            width="100%",
+        ),
+        direction="column",
+        min_height="100vh",
+    )

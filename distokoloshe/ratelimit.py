@@ -1,0 +1,53 @@
+"""Rate limits for login and registration, per client IP, through the `limits` library.
+
+Memory storage in the single-process default; Redis storage when REFLEX_REDIS_URL is
+set, so every worker counts against the same window.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import time
+
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from distokoloshe.settings import get_settings
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    retry_after_seconds: int
+
+    def message(self, action: str) -> str:
+        minutes = math.ceil(self.retry_after_seconds / 60)
+        wait = (f"{self.retry_after_seconds} seconds" if self.retry_after_seconds < 60
+                else f"{minutes} minute{'s' if minutes != 1 else ''}")
+        return f"Too many {action} attempts from your network. Try again in {wait}."
+
+
+@functools.cache
+def _limiter() -> MovingWindowRateLimiter:
+    redis_url = get_settings().reflex_redis_url
+    storage = storage_from_string(redis_url if redis_url else "memory://")
+    return MovingWindowRateLimiter(storage)
+
+
+def _hit(policy: str, scope: str, client_ip: str) -> Refusal | None:
+    limit = parse(policy)
+    limiter = _limiter()
+    if limiter.hit(limit, scope, client_ip or "unknown"):
+        return None
+    reset_at, _remaining = limiter.get_window_stats(limit, scope, client_ip or "unknown")
+    return Refusal(max(1, math.ceil(reset_at - time.time())))
+
+
+def hit_login(client_ip: str) -> Refusal | None:
+    return _hit(get_settings().login_rate_limit, "login", client_ip)
+
+
+def hit_registration(client_ip: str) -> Refusal | None:
+    return _hit(get_settings().register_rate_limit, "register", client_ip)

@@ -1,0 +1,87 @@
+"""Rooms: list, create, delete by owner, and remembering each user's last room."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from distokoloshe import validation
+from distokoloshe.models import Room, User
+
+
+class RoomNameTaken(Exception):
+    pass
+
+
+class RoomNotFound(Exception):
+    pass
+
+
+class NotRoomOwner(Exception):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class RoomSummary:
+    """What the lobby shows about one room."""
+
+    id: int
+    name: str
+    owner_id: int
+    owner_name: str
+
+
+def list_rooms(*, session: Session) -> list[RoomSummary]:
+    rows = session.exec(
+        select(Room, User.display_name).join(User, User.id == Room.owner_id).order_by(Room.name_key)
+    ).all()
+    return [RoomSummary(room.id, room.name, room.owner_id, owner_name) for room, owner_name in rows]
+
+
+def create_room(*, session: Session, user: User, name: object) -> Room:
+    clean_name = validation.clean_room_name(name)
+    key = validation.room_name_key(clean_name)
+    taken = f"A room named “{clean_name}” already exists."
+    if session.exec(select(Room.id).where(Room.name_key == key)).first() is not None:
+        raise RoomNameTaken(taken)
+    room = Room(name=clean_name, name_key=key, owner_id=user.id)
+    session.add(room)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise RoomNameTaken(taken) from error
+    return room
+
+
+def get_room(*, session: Session, room_id: object) -> Room:
+    if not isinstance(room_id, int) or isinstance(room_id, bool):
+        raise RoomNotFound("That room does not exist.")
+    room = session.get(Room, room_id)
+    if room is None:
+        raise RoomNotFound("That room does not exist.")
+    return room
+
+
+def delete_room(*, session: Session, user: User, room_id: object) -> Room:
+    room = get_room(session=session, room_id=room_id)
+    if room.owner_id != user.id:
+        raise NotRoomOwner("Only the room's owner can delete it.")
+    session.delete(room)
+    session.flush()
+    return room
+
+
+def remember_room(*, session: Session, user: User, room_id: object) -> Room:
+    room = get_room(session=session, room_id=room_id)
+    user.last_room_id = room.id
+    session.add(user)
+    session.flush()
+    return room
+
+
+def last_room(*, session: Session, user: User) -> Room | None:
+    """The room the user was last in, if it still exists."""
+    return session.get(Room, user.last_room_id) if user.last_room_id is not None else None

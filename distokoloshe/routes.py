@@ -1,0 +1,5 @@
+"""Every page's path, in one place."""
+
+LOBBY = "/"
+LOGIN = "/login"
+REGISTER = "/register"

@@ -1,0 +1,66 @@
+"""Session tokens: HS256 JWTs that name a user and that user's token version."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from distokoloshe.settings import Settings, get_settings
+
+ALGORITHM = "HS256"
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionClaims:
+    user_id: int
+    token_version: int
+    expires_at: datetime
+
+
+class InvalidSession(Exception):
+    """The token is missing, forged, expired or otherwise unusable."""
+
+
+def issue_session_token(
+    user_id: int, token_version: int, *, settings: Settings | None = None,
+    now: datetime | None = None,
+) -> str:
+    settings = settings or get_settings()
+    now = now or datetime.now(timezone.utc)
+    claims = {
+        "sub": str(user_id),
+        "ver": token_version,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(days=settings.session_days)).timestamp()),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+    }
+    return jwt.encode(claims, settings.require_jwt_secret(), algorithm=ALGORITHM)
+
+
+def verify_session_token(token: object, *, settings: Settings | None = None) -> SessionClaims:
+    settings = settings or get_settings()
+    if not isinstance(token, str) or not token or len(token) > 2048:
+        raise InvalidSession("no session")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.require_jwt_secret(),
+            algorithms=[ALGORITHM],  # never trust the token's own "alg"
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+        user_id = int(claims["sub"])
+        version = claims.get("ver")
+        if not isinstance(version, int):
+            raise InvalidSession("malformed session")
+    except (jwt.PyJWTError, ValueError, TypeError) as error:
+        raise InvalidSession(str(error)) from error
+    return SessionClaims(
+        user_id=user_id,
+        token_version=version,
+        expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc),
+    )

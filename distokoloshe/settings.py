@@ -1,0 +1,84 @@
+"""One settings object for the whole backend, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Values that ship in examples or LiveKit's --dev mode; never acceptable in production.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "secret", "devkey", "changeme", "change-me", "please-change", "placeholder", "xxx"}
+)
+SECRET_NAMES = ("jwt_secret", "e2ee_secret", "livekit_api_key", "livekit_api_secret")
+MIN_SECRET_LENGTH = {"jwt_secret": 32, "e2ee_secret": 32, "livekit_api_secret": 32}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    app_env: Literal["dev", "prod"] = "dev"
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str = ""
+    # Reflex reads the same variable for its state manager; when set, rate limits
+    # (and later presence) move to Redis too so several workers agree.
+    reflex_redis_url: str = ""
+
+    jwt_secret: SecretStr = SecretStr("")
+    e2ee_secret: SecretStr = SecretStr("")
+    livekit_api_key: SecretStr = SecretStr("")
+    livekit_api_secret: SecretStr = SecretStr("")
+    livekit_url: str = "ws://127.0.0.1:7880"
+
+    session_days: int = Field(default=7, ge=1, le=90)
+    jwt_issuer: str = "distokoloshe"
+    jwt_audience: str = "distokoloshe-app"
+    bcrypt_rounds: int = Field(default=12, ge=12, le=16)
+
+    # `limits` notation; defaults are the product's policy.
+    login_rate_limit: str = "20/15 minutes"
+    register_rate_limit: str = "5/hour"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets_in_production(self) -> Settings:
+        if self.app_env != "prod":
+            return self
+        problems = []
+        for name in SECRET_NAMES:
+            value = getattr(self, name).get_secret_value()
+            if value.strip().lower() in PLACEHOLDER_SECRETS:
+                problems.append(f"{name.upper()} is missing or a placeholder")
+            elif len(value) < MIN_SECRET_LENGTH.get(name, 8):
+                problems.append(f"{name.upper()} is too short")
+        if self.jwt_secret.get_secret_value() and (
+            self.jwt_secret.get_secret_value() == self.e2ee_secret.get_secret_value()
+        ):
+            problems.append("E2EE_SECRET must differ from JWT_SECRET")
+        if problems:
+            raise ValueError(
+                "Refusing to start in production: " + "; ".join(problems)
+                + ". Run deploy/init.sh to generate a .env."
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'distokoloshe.db'}"
+
+    def require_jwt_secret(self) -> bytes:
+        secret = self.jwt_secret.get_secret_value()
+        if len(secret) < 32:
+            raise RuntimeError("JWT_SECRET must be set to at least 32 characters (see .env).")
+        return secret.encode()
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()

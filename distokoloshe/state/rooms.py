@@ -1,0 +1,93 @@
+"""The lobby: the room list, creating, deleting and selecting rooms."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from distokoloshe import rooms, validation
+from distokoloshe.state.session import NotSignedIn, SessionState
+
+NO_ROOM = 0
+
+
+@dataclasses.dataclass
+class RoomRow:
+    id: int
+    name: str
+    owner_name: str
+    mine: bool
+
+
+def _lobby(*, session, user) -> tuple[list[RoomRow], int]:
+    summaries = rooms.list_rooms(session=session)
+    rows = [RoomRow(r.id, r.name, r.owner_name, r.owner_id == user.id) for r in summaries]
+    last = rooms.last_room(session=session, user=user)
+    return rows, last.id if last is not None else NO_ROOM
+
+
+class RoomsState(rx.State):
+    rooms: list[RoomRow] = []
+    selected_room_id: int = NO_ROOM
+    create_error: str = ""
+    room_error: str = ""
+
+    @rx.var
+    def selected_room(self) -> RoomRow | None:
+        return next((room for room in self.rooms if room.id == self.selected_room_id), None)
+
+    async def _run(self, action, /, **kwargs):
+        session_state = await self.get_state(SessionState)
+        return await session_state._as_user(action, **kwargs)
+
+    async def load_lobby(self):
+        """on_load of the lobby: the rooms, and the room you were last in if it still exists."""
+        try:
+            self.rooms, self.selected_room_id = await self._run(_lobby)
+        except NotSignedIn:
+            self.rooms, self.selected_room_id = [], NO_ROOM
+
+    async def _refresh(self) -> None:
+        self.rooms, _ = await self._run(_lobby)
+        if self.selected_room is None:
+            self.selected_room_id = NO_ROOM
+
+    async def create_room(self, form_data: dict):
+        self.create_error = ""
+        name = form_data.get("room_name", "") if isinstance(form_data, dict) else None
+        try:
+            room = await self._run(rooms.create_room, name=name)
+            await self._run(rooms.remember_room, room_id=room.id)
+            await self._refresh()
+        except NotSignedIn:
+            return SessionState.sign_out
+        except (validation.InvalidInput, rooms.RoomNameTaken) as error:
+            self.create_error = str(error)
+            return None
+        self.selected_room_id = room.id
+        return None
+
+    async def select_room(self, room_id: int):
+        self.room_error = ""
+        try:
+            room = await self._run(rooms.remember_room, room_id=room_id)
+        except NotSignedIn:
+            return SessionState.sign_out
+        except rooms.RoomNotFound as error:
+            self.room_error = str(error)
+            await self._refresh()
+            return None
+        self.selected_room_id = room.id
+        return None
+
+    async def delete_room(self, room_id: int):
+        self.room_error = ""
+        try:
+            await self._run(rooms.delete_room, room_id=room_id)
+        except NotSignedIn:
+            return SessionState.sign_out
+        except (rooms.RoomNotFound, rooms.NotRoomOwner) as error:
+            self.room_error = str(error)
+        await self._refresh()
+        return None

@@ -1,0 +1,91 @@
+"""Who the browser is signed in as, derived from a verified session token on every use.
+
+The token lives in the browser's localStorage, not only in server-side state, so a
+websocket reconnect that hands the tab a fresh Reflex client token (Reflex issue
+#6345) re-hydrates the same token and nobody is logged out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from distokoloshe import accounts, routes
+from distokoloshe.db import session_scope
+
+T = TypeVar("T")
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class SessionState(rx.State):
+    session_token: str = rx.LocalStorage(name="dtk_session", sync=True)
+    username: str = ""
+    display_name: str = ""
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.username)
+
+    @rx.var
+    def initial(self) -> str:
+        return (self.display_name[:1] or "?").upper()
+
+    async def _as_user(self, action: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run `action(session=..., user=..., **kwargs)` for the verified user, off the event loop."""
+        token = self.session_token
+
+        def work() -> T:
+            with session_scope() as session:
+                user = accounts.user_for_session_token(session=session, token=token)
+                if user is None:
+                    raise NotSignedIn
+                return action(session=session, user=user, **kwargs)
+
+        return await asyncio.to_thread(work)
+
+    def _start_session(self, token: str, username: str, display_name: str) -> None:
+        self.session_token = token
+        self.username = username
+        self.display_name = display_name
+
+    def _end_session(self) -> None:
+        self.session_token = ""
+        self.username = ""
+        self.display_name = ""
+
+    async def require_signed_in(self):
+        """on_load of signed-in pages: refresh who we are, or go to the login page."""
+        try:
+            username, display_name = await self._as_user(
+                lambda session, user: (user.username, user.display_name)
+            )
+        except NotSignedIn:
+            self._end_session()
+            return rx.redirect(routes.LOGIN, replace=True)
+        self.username, self.display_name = username, display_name
+
+    async def require_signed_out(self):
+        """on_load of the login and registration pages."""
+        try:
+            await self._as_user(lambda session, user: None)
+        except NotSignedIn:
+            self._end_session()
+            return None
+        return rx.redirect(routes.LOBBY, replace=True)
+
+    def sign_out(self):
+        self._end_session()
+        return rx.redirect(routes.LOGIN, replace=True)
+
+    async def sign_out_everywhere(self):
+        try:
+            await self._as_user(accounts.revoke_all_sessions)
+        except NotSignedIn:
+            pass
+        return self.sign_out()

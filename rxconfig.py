@@ -1,0 +1,39 @@
+"""Reflex configuration. Every value comes from the environment or `.env`.
+
+REFLEX_* variables override any field here (Reflex reads them itself), e.g.
+REFLEX_API_URL for the public origin baked into `reflex export`.
+"""
+
+import os
+
+import reflex as rx
+from dotenv import load_dotenv
+
+load_dotenv(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".env"))
+
+from distokoloshe.settings import get_settings  # noqa: E402  (after .env is loaded)
+
+settings = get_settings()
+
+config = rx.Config(
+    app_name="distokoloshe",
+    app_module_import="distokoloshe.app",
+    db_url=settings.effective_database_url,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    default_color_mode="system",
+    # Behind nginx this is 1, so rate limits key on the real client IP.
+    trusted_proxy_hops=int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
+    # The websocket accepts only our own origins (Reflex allows any by default).
+    cors_allowed_origins=[
+        origin.strip()
+        for origin in os.environ.get("ALLOWED_ORIGINS", "http://localhost:3000").split(",")
+        if origin.strip()
+    ],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="inherit", accent_color="iris", radius="medium")
+        ),
+    ],
+    disable_plugins=[rx.plugins.SitemapPlugin],
+)
