@@ -1,0 +1,100 @@
+"""The real app behind a loopback proxy, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlmodel import Session
+
+from distokoloshe import accounts
+from distokoloshe.db import make_engine
+from tests.support.app import AppProcess
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.ports import free_port
+from tests.support.tcp_proxy import CuttableProxy
+
+PASSWORD = "correct horse battery"
+expect.set_options(timeout=10_000)
+
+# Each browser context claims its own client address (a documentation range; it is only
+# a header value), so rate limits in one test never leak into another.
+_client_addresses = (f"{net}.{host}" for net in ("192.0.2", "198.51.100", "203.0.113")
+                     for host in range(1, 255))
+
+
+@pytest.fixture(scope="session")
+def proxy():
+    proxy = CuttableProxy(upstream_port=free_port()).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, proxy) -> AppProcess:
+    server = AppProcess(data_dir=tmp_path_factory.mktemp("app"), public_port=proxy.port,
+                        port=proxy.upstream_port).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def new_page(browser, app):
+    """Opens a page in a fresh browser context (its own storage and client address)."""
+    contexts = []
+
+    async def open_page(*, width: int = 1280, height: int = 800,
+                        color_scheme: str = "light") -> Page:
+        context = await browser.new_context(
+            base_url=app.public_url,
+            viewport={"width": width, "height": height},
+            color_scheme=color_scheme,
+            extra_http_headers={"X-Forwarded-For": next(_client_addresses)},
+        )
+        contexts.append(context)
+        return await context.new_page()
+
+    yield open_page
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+def seed_user(app):
+    """Creates an account directly in the app's database; returns its username."""
+    engine = make_engine(app.database_url)
+
+    def create(display_name: str = "", *, username: str | None = None) -> str:
+        username = username or "u" + secrets.token_hex(5)
+        with Session(engine) as session:
+            accounts.register(session=session, username=username, password=PASSWORD,
+                              display_name=display_name)
+            session.commit()
+        return username
+
+    yield create
+    engine.dispose()
+
+
+async def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    await page.goto("/login")
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("heading", name="Rooms")).to_be_visible()
+
+
+async def create_room(page: Page, name: str) -> None:
+    await page.get_by_label("New room").fill(name)
+    await page.get_by_role("button", name="Create room").click()

@@ -1,0 +1,90 @@
+"""Runs the real app (`reflex run --env prod --single-port`) on loopback for tests and benchmarks."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+REFLEX = Path(sys.executable).with_name("reflex")
+
+
+@dataclasses.dataclass
+class AppProcess:
+    data_dir: Path
+    public_port: int           # what the browser's origin and the baked-in API URL use
+    extra_env: dict[str, str] = dataclasses.field(default_factory=dict)
+    port: int = dataclasses.field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        self.log_path = self.data_dir / "app.log"
+        self.database_url = f"sqlite:///{self.data_dir / 'app.db'}"
+        self.env = {
+            **os.environ,
+            "APP_ENV": "dev",
+            "DATA_DIR": str(self.data_dir),
+            "DATABASE_URL": self.database_url,
+            "JWT_SECRET": secrets.token_urlsafe(48),
+            "E2EE_SECRET": secrets.token_urlsafe(48),
+            "LIVEKIT_API_KEY": "APItest" + secrets.token_hex(4),
+            "LIVEKIT_API_SECRET": secrets.token_urlsafe(36),
+            # The suite reaches the app through a proxy and gives each browser context
+            # its own X-Forwarded-For, as nginx does for real clients.
+            "TRUSTED_PROXY_HOPS": "1",
+            "REFLEX_API_URL": self.public_url,
+            "ALLOWED_ORIGINS": self.public_url,
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            **self.extra_env,
+        }
+
+    @property
+    def public_url(self) -> str:
+        return f"http://localhost:{self.public_port}"
+
+    def start(self, timeout: float = 240.0) -> AppProcess:
+        subprocess.run([sys.executable, "-m", "distokoloshe.db"], cwd=ROOT, env=self.env,
+                       check=True, capture_output=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [str(REFLEX), "run", "--env", "prod", "--single-port", "--backend-host", "127.0.0.1",
+             "--backend-port", str(self.port), "--frontend-port", str(self.port)],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"app did not start in {timeout} s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()

@@ -1,0 +1,82 @@
+"""A loopback TCP proxy, run in its own thread, that can cut every client connection.
+
+It reproduces a network blip the way a reverse proxy shows it to the backend: the
+browser sees its websocket die at once, while the backend learns of it only later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+
+
+class CuttableProxy:
+    def __init__(self, upstream_port: int, *, upstream_close_delay: float = 2.0) -> None:
+        self.upstream_port = upstream_port
+        self.upstream_close_delay = upstream_close_delay
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name="cuttable-proxy")
+        self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._server: asyncio.AbstractServer | None = None
+
+    def start(self) -> CuttableProxy:
+        self._thread.start()
+        self._server = self._call(asyncio.start_server(self._accept, "127.0.0.1", 0))
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def _call(self, coroutine, timeout: float = 10.0):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    async def _accept(self, client_reader, client_writer) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                "127.0.0.1", self.upstream_port
+            )
+        except OSError:
+            client_writer.transport.abort()
+            return
+        pair = (client_writer, upstream_writer)
+        self._pairs.add(pair)
+        pumps = [
+            asyncio.ensure_future(self._pump(client_reader, upstream_writer)),
+            asyncio.ensure_future(self._pump(upstream_reader, client_writer)),
+        ]
+        await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        self._pairs.discard(pair)
+
+    @staticmethod
+    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        with contextlib.suppress(Exception):
+            writer.close()
+
+    async def _cut(self) -> int:
+        pairs = list(self._pairs)
+        for client_writer, upstream_writer in pairs:
+            client_writer.transport.abort()
+            self._loop.call_later(self.upstream_close_delay, upstream_writer.transport.abort)
+        return len(pairs)
+
+    def cut_clients(self) -> int:
+        """Drop every client connection now; the backend's side closes only after a delay."""
+        return self._call(self._cut())
+
+    async def _close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for client_writer, upstream_writer in list(self._pairs):
+            client_writer.transport.abort()
+            upstream_writer.transport.abort()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._call(self._close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
