@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -24,11 +25,14 @@ def write_env_file(path: Path) -> bool:
     lines = ["# Generated on first run. Keep it private; it is ignored by git."]
     lines += [f"{name}={value}" for name, value in fresh_secrets().items()]
     try:
-        with path.open("x", encoding="utf-8") as handle:  # "x": fail if it exists
-            handle.write("\n".join(lines) + "\n")
+        # O_EXCL: fail if it exists (or is a symlink). Created 0600, so the secrets are
+        # never readable by others, not even between writing and a later chmod.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return False
-    path.chmod(0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # exactly 0600, whatever the umask
+        handle.write("\n".join(lines) + "\n")
     return True
 
 

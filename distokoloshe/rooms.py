@@ -56,8 +56,14 @@ def create_room(*, session: Session, user: User, name: object) -> Room:
     return room
 
 
+# Ids are positive and fit a signed 64-bit column; anything else a client sends would
+# otherwise reach the driver (SQLite raises OverflowError past 64 bits).
+_ROOM_ID_MAX = 2**63 - 1
+
+
 def get_room(*, session: Session, room_id: object) -> Room:
-    if not isinstance(room_id, int) or isinstance(room_id, bool):
+    if (not isinstance(room_id, int) or isinstance(room_id, bool)
+            or not 1 <= room_id <= _ROOM_ID_MAX):
         raise RoomNotFound("That room does not exist.")
     room = session.get(Room, room_id)
     if room is None:

@@ -21,7 +21,9 @@ MIN_SECRET_LENGTH = {"jwt_secret": 32, "e2ee_secret": 32, "livekit_api_secret": 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore",
+        # Validation errors would otherwise print the input, secrets included, into logs.
+        hide_input_in_errors=True,
     )
 
     app_env: Literal["dev", "prod"] = "dev"

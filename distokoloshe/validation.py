@@ -67,7 +67,8 @@ def clean_password(value: object) -> str:
     text = unicodedata.normalize("NFKC", text)
     if not PASSWORD_MIN <= len(text) <= PASSWORD_MAX:
         raise InvalidInput(f"Password must be {PASSWORD_MIN}–{PASSWORD_MAX} characters.")
-    if "\x00" in text:
+    # NUL, and lone surrogates (valid JSON, but not Unicode text: they cannot be hashed).
+    if "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text):
         raise InvalidInput("Password contains characters that are not allowed.")
     return text
 
@@ -77,7 +78,11 @@ def clean_display_name(value: object, *, fallback: str) -> str:
 
 
 def clean_room_name(value: object) -> str:
-    return _clean_name(value, "Room name", ROOM_NAME_MAX, required=True)
+    text = _clean_name(value, "Room name", ROOM_NAME_MAX, required=True)
+    # The case-folded key must fit its column too, and folding can lengthen ("ß" -> "ss").
+    if len(room_name_key(text)) > ROOM_NAME_MAX:
+        raise InvalidInput("Room name is too long.")
+    return text
 
 
 def room_name_key(name: str) -> str:

@@ -54,14 +54,8 @@ def user_menu() -> rx.Component:
 
 
 def app_header() -> rx.Component:
-    return rx.hstack(
-        brand(),
-        rx.spacer(),
-        theme_toggle(),
-        user_menu(),
-        as_="header",
-        align="center",
-        spacing="3",
+    return rx.el.header(
+        rx.hstack(brand(), rx.spacer(), theme_toggle(), user_menu(), align="center", spacing="3"),
         padding_x="1em",
         padding_y="0.75em",
         border_bottom="1px solid var(--gray-a5)",

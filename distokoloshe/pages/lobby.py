@@ -10,9 +10,8 @@ def lobby_page() -> rx.Component:
     return rx.flex(
         app_header(),
         rx.flex(
-            rx.box(
+            rx.el.nav(
                 room_list(),
-                as_="nav",
                 aria_label="Rooms",
                 width=["100%", "100%", "18em"],
                 flex_shrink="0",
@@ -20,10 +19,9 @@ def lobby_page() -> rx.Component:
                 border_right=["none", "none", "1px solid var(--gray-a5)"],
                 border_bottom=["1px solid var(--gray-a5)", "1px solid var(--gray-a5)", "none"],
             ),
-            rx.box(
+            rx.el.main(
                 error_callout(RoomsState.room_error, test_id="room-error"),
                 selected_room_panel(),
-                as_="main",
                 flex="1",
                 padding="1.5em",
                 min_width="0",

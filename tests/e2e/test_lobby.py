@@ -1,0 +1,93 @@
+"""Rooms in the lobby: create, see from another account, delete, and land in the last room."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+from playwright.async_api import expect
+
+from tests.e2e.conftest import create_room, log_in
+
+pytestmark = pytest.mark.e2e
+
+
+def _room_name() -> str:
+    return "Room " + secrets.token_hex(3)
+
+
+async def test_created_room_is_trimmed_selected_and_seen_by_another_user(new_page, seed_user):
+    owner = await new_page()
+    await log_in(owner, seed_user(display_name="Owner"))
+    name = _room_name()
+    await create_room(owner, f"   {name}   ")
+    await expect(owner.get_by_test_id("selected-room-name")).to_have_text(name)
+    await expect(owner.get_by_role("button", name=name, exact=True)).to_have_attribute(
+        "aria-current", "true")
+
+    other = await new_page()
+    await log_in(other, seed_user())
+    await expect(other.get_by_role("button", name=name, exact=True)).to_be_visible()
+
+
+async def test_room_names_are_unique_ignoring_case_and_validated(new_page, seed_user):
+    page = await new_page()
+    await log_in(page, seed_user())
+    name = _room_name()
+    await create_room(page, name)
+    await expect(page.get_by_test_id("selected-room-name")).to_have_text(name)
+
+    await create_room(page, name.upper())
+    await expect(page.get_by_test_id("create-room-error")).to_have_text(
+        f"A room named “{name.upper()}” already exists.")
+    await create_room(page, "bad\u202ename")
+    await expect(page.get_by_test_id("create-room-error")).to_contain_text("not allowed")
+    await expect(page.get_by_role("button", name=re.compile("^bad"))).to_have_count(0)
+
+
+async def test_owner_deletes_a_room_and_others_cannot(new_page, seed_user):
+    owner = await new_page()
+    await log_in(owner, seed_user())
+    name = _room_name()
+    await create_room(owner, name)
+
+    other = await new_page()
+    await log_in(other, seed_user())
+    await other.get_by_role("button", name=name, exact=True).click()
+    await expect(other.get_by_test_id("selected-room-name")).to_have_text(name)
+    await expect(other.get_by_role("button", name="Delete room")).to_have_count(0)
+
+    await owner.get_by_role("button", name="Delete room").click()
+    await owner.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    await expect(owner.get_by_role("button", name=name, exact=True)).to_have_count(0)
+    await expect(owner.get_by_test_id("selected-room-name")).to_have_count(0)
+
+    await other.reload()
+    await expect(other.get_by_role("heading", name="Rooms")).to_be_visible()
+    await expect(other.get_by_role("button", name=name, exact=True)).to_have_count(0)
+
+
+async def test_after_login_you_land_in_your_last_room_if_it_still_exists(new_page, seed_user):
+    username = seed_user()
+    page = await new_page()
+    await log_in(page, username)
+    first, second = _room_name(), _room_name()
+    for name in (first, second):
+        await create_room(page, name)
+        await expect(page.get_by_test_id("selected-room-name")).to_have_text(name)
+    await page.get_by_role("button", name=first, exact=True).click()
+    await expect(page.get_by_test_id("selected-room-name")).to_have_text(first)
+
+    fresh = await new_page()  # another browser: the last room follows the account
+    await log_in(fresh, username)
+    await expect(fresh.get_by_test_id("selected-room-name")).to_have_text(first)
+
+    await fresh.get_by_role("button", name="Delete room").click()
+    await fresh.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    await expect(fresh.get_by_role("button", name=first, exact=True)).to_have_count(0)
+
+    again = await new_page()
+    await log_in(again, username)
+    await expect(again.get_by_role("button", name=second, exact=True)).to_be_visible()
+    await expect(again.get_by_test_id("selected-room-name")).to_have_count(0)
