@@ -20,6 +20,8 @@ class CuttableProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                         name="cuttable-proxy")
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        # upstream sides of cut connections, held open until their delayed close
+        self._held: set[asyncio.StreamWriter] = set()
         self._server: asyncio.AbstractServer | None = None
 
     def start(self) -> CuttableProxy:
@@ -48,21 +50,26 @@ class CuttableProxy:
         await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
         self._pairs.discard(pair)
 
-    @staticmethod
-    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError, asyncio.CancelledError):
             while data := await reader.read(65536):
                 writer.write(data)
                 await writer.drain()
-        with contextlib.suppress(Exception):
-            writer.close()
+        if writer not in self._held:
+            with contextlib.suppress(Exception):
+                writer.close()
 
     async def _cut(self) -> int:
         pairs = list(self._pairs)
         for client_writer, upstream_writer in pairs:
+            self._held.add(upstream_writer)
             client_writer.transport.abort()
-            self._loop.call_later(self.upstream_close_delay, upstream_writer.transport.abort)
+            self._loop.call_later(self.upstream_close_delay, self._release, upstream_writer)
         return len(pairs)
+
+    def _release(self, upstream_writer: asyncio.StreamWriter) -> None:
+        self._held.discard(upstream_writer)
+        upstream_writer.transport.abort()
 
     def cut_clients(self) -> int:
         """Drop every client connection now; the backend's side closes only after a delay."""

@@ -1,0 +1,98 @@
+"""The packaged alembic migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import Session, SQLModel, select
+
+from distokoloshe import db, models
+from distokoloshe.models import User
+from distokoloshe.settings import get_settings
+
+
+def _head() -> str:
+    return ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
+
+
+def _current_revision(url: str) -> str | None:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def test_empty_database_is_migrated_to_head_with_the_tables(db_url):
+    assert _current_revision(db_url) is None
+    db.migrate(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        tables = set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert {"users", "rooms", "alembic_version"} <= tables
+    assert _current_revision(db_url) == _head()
+
+
+def test_migrating_twice_is_harmless_and_keeps_data(db_url):
+    db.migrate(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            session.add(User(username="keep", username_key="keep", display_name="Keep",
+                             password_hash="x"))
+            session.commit()
+        db.migrate(db_url)
+        with Session(engine) as session:
+            assert session.exec(select(User.username)).all() == ["keep"]
+    finally:
+        engine.dispose()
+    assert _current_revision(db_url) == _head()
+
+
+def test_migrated_schema_matches_the_models(db_url):
+    db.migrate(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True})
+            differences = compare_metadata(context, SQLModel.metadata)
+    finally:
+        engine.dispose()
+    assert models.User.__table__ is SQLModel.metadata.tables["users"]
+    assert differences == []
+
+
+def test_foreign_keys_carry_their_delete_rules(db_url):
+    db.migrate(db_url)
+    engine = db.make_engine(db_url)
+    try:
+        inspector = sa.inspect(engine)
+        users_fks = inspector.get_foreign_keys("users")
+        rooms_fks = inspector.get_foreign_keys("rooms")
+        unique = {index["name"]: index["unique"] for index in inspector.get_indexes("users")}
+        unique |= {index["name"]: index["unique"] for index in inspector.get_indexes("rooms")}
+    finally:
+        engine.dispose()
+    [last_room] = [fk for fk in users_fks if fk["constrained_columns"] == ["last_room_id"]]
+    assert last_room["referred_table"] == "rooms"
+    assert (last_room.get("options") or {}).get("ondelete", "").upper() == "SET NULL"
+    [owner] = [fk for fk in rooms_fks if fk["constrained_columns"] == ["owner_id"]]
+    assert owner["referred_table"] == "users"
+    assert (owner.get("options") or {}).get("ondelete", "").upper() == "CASCADE"
+    assert bool(unique["ix_users_username_key"]) is True
+    assert bool(unique["ix_rooms_name_key"]) is True
+
+
+def test_default_url_comes_from_settings(app_env):
+    # migrate() with no URL uses DATA_DIR's SQLite file, creating the directory.
+    db.migrate()
+    assert (Path(app_env["DATA_DIR"]) / "distokoloshe.db").exists()
+    assert _current_revision(get_settings().effective_database_url) == _head()
