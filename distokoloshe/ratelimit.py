@@ -24,7 +24,8 @@ class Refusal:
 
     def message(self, action: str) -> str:
         minutes = math.ceil(self.retry_after_seconds / 60)
-        wait = (f"{self.retry_after_seconds} seconds" if self.retry_after_seconds < 60
+        seconds = self.retry_after_seconds
+        wait = (f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 60
                 else f"{minutes} minute{'s' if minutes != 1 else ''}")
         return f"Too many {action} attempts from your network. Try again in {wait}."
 

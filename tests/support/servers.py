@@ -27,6 +27,7 @@ import dataclasses
 import glob
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -88,12 +89,31 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    # A zombie child of ours still answers signal 0; reap it if it is ours.
-    with contextlib.suppress(ChildProcessError, OSError):
-        done, _status = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
+    # A zombie (exited, not yet reaped by whoever its parent is) is not running.
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
             return False
     return True
+
+
+@contextlib.contextmanager
+def cleanup_if_we_die(shell_cleanup: str) -> Iterator[None]:
+    """Run `shell_cleanup` (sh syntax) if this process dies inside the block without cleaning up.
+
+    Finally blocks do not run on SIGKILL or an unhandled SIGTERM (a CI timeout, say), and a
+    daemonized server would outlive us. A small detached shell polls our pid once a second
+    and cleans up after us; on a normal exit it is simply stopped.
+    """
+    script = f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; {shell_cleanup}"
+    watchdog = subprocess.Popen(["sh", "-c", script], start_new_session=True,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        watchdog.kill()
+        watchdog.wait(timeout=10)
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -242,10 +262,10 @@ def _stop_postgres(cluster: PostgresCluster, prefix: list[str]) -> None:
     except (OSError, ValueError, IndexError):
         pid = None
     ctl_log = cluster.root / "pg_ctl.log"
-    _run_logged(prefix + [str(cluster.bindir / "pg_ctl"), "-D", str(cluster.datadir), "-m",
-                          "fast", "-w", "-t", str(int(cluster.timeout)), "stop"],
-                ctl_log, timeout=cluster.timeout + 5)
-    if pid is None or not _pid_alive(pid):
+    code = _run_logged(prefix + [str(cluster.bindir / "pg_ctl"), "-D", str(cluster.datadir),
+                                 "-m", "fast", "-w", "-t", str(int(cluster.timeout)), "stop"],
+                       ctl_log, timeout=cluster.timeout + 5)
+    if code == 0 or pid is None or not _pid_alive(pid):
         return
     # pg_ctl could not stop it in time: immediate shutdown, then the hard way.
     for sig in (signal.SIGQUIT, signal.SIGKILL):
@@ -261,21 +281,32 @@ def postgres_cluster(*, timeout: float = DEFAULT_TIMEOUT) -> Iterator[PostgresCl
     bindir = find_postgres_bindir()
     prefix, os_user = _server_user_prefix()
     root = Path(tempfile.mkdtemp(prefix="pgtest-"))
+    stop_argv = prefix + [str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m",
+                          "immediate", "stop"]
+    try:
+        with cleanup_if_we_die(f"{shlex.join(stop_argv)} >/dev/null 2>&1; "
+                               f"rm -rf {shlex.quote(str(root))}"):
+            (root / "sock").mkdir()
+            if os_user is not None:
+                shutil.chown(root, os_user, os_user)
+                shutil.chown(root / "sock", os_user, os_user)
+            init_log = root / "initdb.log"
+            code = _run_logged(
+                prefix + [str(bindir / "initdb"), "-D", str(root / "data"), "-U", "postgres",
+                          "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
+                init_log, timeout=max(timeout, 60.0),
+            )
+            if code != 0:
+                raise ServerStartError(f"initdb failed (exit {code}):\n{_tail(init_log)}")
+            yield from _start_postgres(root, bindir, prefix, timeout)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _start_postgres(root: Path, bindir: Path, prefix: list[str],
+                    timeout: float) -> Iterator[PostgresCluster]:
     cluster: PostgresCluster | None = None
     try:
-        (root / "sock").mkdir()
-        if os_user is not None:
-            shutil.chown(root, os_user, os_user)
-            shutil.chown(root / "sock", os_user, os_user)
-        init_log = root / "initdb.log"
-        code = _run_logged(
-            prefix + [str(bindir / "initdb"), "-D", str(root / "data"), "-U", "postgres",
-                      "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
-            init_log, timeout=max(timeout, 60.0),
-        )
-        if code != 0:
-            raise ServerStartError(f"initdb failed (exit {code}):\n{_tail(init_log)}")
-
         started = False
         last_error = ""
         for _attempt in range(_START_ATTEMPTS):
@@ -284,7 +315,7 @@ def postgres_cluster(*, timeout: float = DEFAULT_TIMEOUT) -> Iterator[PostgresCl
             options = " ".join([
                 f"-c port={cluster.port}",
                 "-c listen_addresses=127.0.0.1",
-                f"-c unix_socket_directories={cluster.socket_dir}",
+                f"-c unix_socket_directories={shlex.quote(str(cluster.socket_dir))}",
                 # Throwaway data: durability is not worth the time.
                 "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
                 "-c max_connections=200",
@@ -313,7 +344,6 @@ def postgres_cluster(*, timeout: float = DEFAULT_TIMEOUT) -> Iterator[PostgresCl
     finally:
         if cluster is not None:
             _stop_postgres(cluster, prefix)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -354,7 +384,6 @@ def redis_server(*, timeout: float = DEFAULT_TIMEOUT, db: int = 0) -> Iterator[s
     """Start a redis-server with no persistence; yields redis://127.0.0.1:PORT/db."""
     binary = find_redis_server()
     root = Path(tempfile.mkdtemp(prefix="redistest-"))
-    process: subprocess.Popen[bytes] | None = None
     try:
         last_error = ""
         for _attempt in range(_START_ATTEMPTS):
@@ -366,23 +395,24 @@ def redis_server(*, timeout: float = DEFAULT_TIMEOUT, db: int = 0) -> Iterator[s
                      "--save", "", "--appendonly", "no", "--dir", str(root),
                      "--daemonize", "no", "--protected-mode", "yes", "--logfile", ""],
                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=True,
+                    start_new_session=True,  # Ctrl-C is for us; we stop it ourselves
                 )
-            proc = process
-            if wait_until(lambda: proc.poll() is None and _redis_ping(port), timeout=timeout
-                          ) and process.poll() is None:
-                yield f"redis://127.0.0.1:{port}/{db}"
-                return
-            last_error = f"redis-server exited {process.poll()}:\n{_tail(log)}"
-            _stop_process(process)
-            process = None
+            try:
+                with cleanup_if_we_die(f"kill {process.pid} 2>/dev/null; sleep 2; "
+                                       f"kill -9 {process.pid} 2>/dev/null; "
+                                       f"rm -rf {shlex.quote(str(root))}"):
+                    if wait_until(lambda: process.poll() is None and _redis_ping(port),
+                                  timeout=timeout) and process.poll() is None:
+                        yield f"redis://127.0.0.1:{port}/{db}"
+                        return
+                    last_error = f"redis-server exited {process.poll()}:\n{_tail(log)}"
+            finally:
+                _stop_process(process)
             if "already in use" not in last_error:
                 break
         raise ServerStartError(f"redis-server did not start within {timeout:.0f} s:\n"
                                f"{last_error}")
     finally:
-        if process is not None:
-            _stop_process(process)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -1,8 +1,9 @@
 """Fixtures for the domain tests: an isolated environment and a migrated database.
 
-`db_session` runs once on SQLite (a temp file) and once on a real PostgreSQL server (one
-throwaway cluster per test run, a fresh database per test). Deselect PostgreSQL with
-`-m "not postgres"`.
+`db_session` runs once on SQLite (a fresh, migrated temp file per test) and once on a real
+PostgreSQL server (one throwaway cluster per test run; one database migrated once per run and
+emptied before each test). `db_url` gives never-migrated databases for the migration tests.
+Deselect PostgreSQL with `-m "not postgres"`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # so `tests.support` imports however pytest was started
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
 
-from distokoloshe import db  # noqa: E402
+from distokoloshe import db, models  # noqa: E402,F401  (models: the tables to empty)
 from tests.support import servers  # noqa: E402
 from tests.support.appenv import isolate_settings, reset_caches  # noqa: E402
 
@@ -41,31 +43,64 @@ def postgres_cluster() -> Iterator[servers.PostgresCluster]:
         yield cluster
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _new_database(cluster: servers.PostgresCluster) -> tuple[str, str]:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    return name, cluster.create_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database: a SQLite file, or a new database on the test cluster."""
+    """The URL of an empty, never migrated database: a SQLite file or a new PostgreSQL one."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     cluster: servers.PostgresCluster = request.getfixturevalue("postgres_cluster")
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    url = cluster.create_database(name)
+    name, url = _new_database(cluster)
     yield url
     cluster.drop_database(name)
 
 
-@pytest.fixture
-def backend(db_url: str) -> str:
-    return "sqlite" if db_url.startswith("sqlite") else "postgres"
+@pytest.fixture(scope="session")
+def postgres_migrated_url(postgres_cluster: servers.PostgresCluster) -> Iterator[str]:
+    """One PostgreSQL database per test run, migrated once; tests get it with empty tables."""
+    name, url = _new_database(postgres_cluster)
+    db.migrate(url)
+    yield url
+    postgres_cluster.drop_database(name)
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a database the real alembic migrations brought to head."""
-    db.migrate(db_url)
-    engine = db.make_engine(db_url)
+def _empty_tables(engine: Engine) -> None:
+    tables = SQLModel.metadata.sorted_tables
+    with engine.begin() as connection:
+        connection.execute(text(
+            "TRUNCATE " + ", ".join(f'"{table.name}"' for table in tables)
+            + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database that the real alembic migrations brought to head.
+
+    SQLite: a fresh file migrated for this test. PostgreSQL: the run's migrated database,
+    its tables emptied (and ids restarted) before each test.
+    """
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        db.migrate(url)
+        engine = db.make_engine(url)
+    else:
+        engine = db.make_engine(request.getfixturevalue("postgres_migrated_url"))
+        _empty_tables(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def backend(engine: Engine) -> str:
+    return engine.dialect.name
 
 
 @pytest.fixture
