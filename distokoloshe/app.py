@@ -3,13 +3,14 @@
 import reflex as rx
 
 from distokoloshe import routes
+from distokoloshe.api import api
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
 
-app = rx.App(stylesheets=["/app.css"])
+app = rx.App(stylesheets=["/app.css"], api_transformer=api)
 
 app.add_page(lobby_page, route=routes.LOBBY, title="disTokoloshe",
              on_load=[SessionState.require_signed_in, RoomsState.load_lobby])

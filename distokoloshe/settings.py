@@ -37,7 +37,10 @@ class Settings(BaseSettings):
     e2ee_secret: SecretStr = SecretStr("")
     livekit_api_key: SecretStr = SecretStr("")
     livekit_api_secret: SecretStr = SecretStr("")
+    # What browsers connect to; behind nginx this is the public wss:// URL.
     livekit_url: str = "ws://127.0.0.1:7880"
+    # What the backend calls for room administration; defaults to livekit_url over http.
+    livekit_api_url: str = ""
 
     session_days: int = Field(default=7, ge=1, le=90)
     jwt_issuer: str = "distokoloshe"
@@ -69,6 +72,12 @@ class Settings(BaseSettings):
                 + ". Run deploy/init.sh to generate a .env."
             )
         return self
+
+    @property
+    def effective_livekit_api_url(self) -> str:
+        if self.livekit_api_url:
+            return self.livekit_api_url
+        return self.livekit_url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
 
     @property
     def effective_database_url(self) -> str:

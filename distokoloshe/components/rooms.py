@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from distokoloshe.components.call import call_panel
 from distokoloshe.components.forms import error_callout, labeled_input
 from distokoloshe.state.rooms import RoomRow, RoomsState
 from distokoloshe.validation import ROOM_NAME_MAX
@@ -109,6 +110,7 @@ def selected_room_panel() -> rx.Component:
                 wrap="wrap",
             ),
             rx.text("Owned by " + room.owner_name, color_scheme="gray", size="2"),
+            call_panel(),
             width="100%",
             spacing="2",
         ),

@@ -14,6 +14,7 @@ from distokoloshe import accounts
 from distokoloshe.db import make_engine
 from tests.support.app import AppProcess
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.livekit_server import LiveKitServer
 from tests.support.ports import free_port
 from tests.support.tcp_proxy import CuttableProxy
 
@@ -34,9 +35,19 @@ def proxy():
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory, proxy) -> AppProcess:
+def livekit(tmp_path_factory, proxy) -> LiveKitServer:
+    server = LiveKitServer(
+        workdir=tmp_path_factory.mktemp("livekit"),
+        webhook_url=f"http://127.0.0.1:{proxy.upstream_port}/api/livekit/webhook",
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, proxy, livekit) -> AppProcess:
     server = AppProcess(data_dir=tmp_path_factory.mktemp("app"), public_port=proxy.port,
-                        port=proxy.upstream_port).start()
+                        port=proxy.upstream_port, extra_env=livekit.app_env()).start()
     yield server
     server.stop()
 

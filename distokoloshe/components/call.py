@@ -1,0 +1,201 @@
+"""The call: participant tiles, the control bar, device settings and shortcuts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from distokoloshe.components.forms import error_callout
+from distokoloshe.components.js import keyboard_shortcuts, live_kit_room, participant_video
+from distokoloshe.state.call import SHORTCUTS, CallState, DeviceView, ParticipantView
+from distokoloshe.state.rooms import RoomsState
+
+QUALITY_LABELS = {"excellent": "Excellent", "good": "Good", "poor": "Poor", "lost": "Lost"}
+SHORTCUT_HELP = [("M", "mute or unmute"), ("D", "deafen or undeafen"), ("V", "camera on or off"),
+                 ("Shift+L", "leave the call")]
+
+
+def connection_badge() -> rx.Component:
+    return rx.match(
+        CallState.connection,
+        ("connected", rx.badge(rx.icon("radio", size=14), "Connected", color_scheme="green")),
+        ("connecting", rx.badge(rx.spinner(size="1"), "Connecting…", color_scheme="gray")),
+        ("reconnecting", rx.badge(rx.spinner(size="1"), "Reconnecting…", color_scheme="amber")),
+        rx.badge("Not in the call", color_scheme="gray"),
+    )
+
+
+def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
+    quality = rx.match(participant.quality, *QUALITY_LABELS.items(), "Unknown")
+    return rx.card(
+        rx.vstack(
+            rx.box(
+                participant_video(identity=participant.identity, width="100%",
+                                 aspect_ratio="16 / 9", object_fit="cover", border_radius="6px"),
+                rx.cond(
+                    ~participant.cam_on,
+                    rx.center(rx.avatar(fallback=participant.initial, size="6", radius="full"),
+                              width="100%", aspect_ratio="16 / 9"),
+                ),
+                width="100%",
+            ),
+            rx.hstack(
+                rx.text(participant.name, weight="medium", trim="both", overflow="hidden",
+                        text_overflow="ellipsis", white_space="nowrap"),
+                rx.cond(participant.is_local, rx.text("(you)", color_scheme="gray", size="1")),
+                rx.spacer(),
+                rx.cond(participant.mic_on,
+                        rx.icon("mic", size=16, aria_label="microphone on"),
+                        rx.icon("mic_off", size=16, color="var(--red-9)",
+                                aria_label="microphone off")),
+                rx.cond(participant.cam_on,
+                        rx.icon("video", size=16, aria_label="camera on"),
+                        rx.icon("video_off", size=16, aria_label="camera off")),
+                rx.icon("signal", size=16, aria_label=f"connection {quality}", title=quality),
+                width="100%",
+                align="center",
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        data_testid="participant-tile",
+        data_identity=participant.identity,
+        data_speaking=rx.cond(participant.speaking, "true", "false"),
+        data_mic=rx.cond(participant.mic_on, "on", "off"),
+        aria_label=participant.name + rx.cond(participant.speaking, ", speaking", ""),
+        # the speaking ring comes from LiveKit's active-speaker detection
+        outline=rx.cond(participant.speaking, "3px solid var(--green-9)", "3px solid transparent"),
+        transition="outline-color 120ms",
+    )
+
+
+def control_button(label, icon: str | tuple, on_click, *, pressed=None, color_scheme="gray",
+                   shortcut: str) -> rx.Component:
+    """`icon` is a name, or (condition, name if true, name if false)."""
+    if isinstance(icon, tuple):
+        condition, when_true, when_false = icon
+        glyph = rx.cond(condition, rx.icon(when_true, size=18, aria_hidden="true"),
+                        rx.icon(when_false, size=18, aria_hidden="true"))
+    else:
+        glyph = rx.icon(icon, size=18, aria_hidden="true")
+    return rx.button(
+        glyph,
+        rx.text(label, display=["none", "inline"]),
+        on_click=on_click,
+        aria_label=label,
+        aria_pressed=pressed,
+        aria_keyshortcuts=shortcut,
+        title=f"{label} ({shortcut})",
+        variant="soft",
+        color_scheme=color_scheme,
+        size="3",
+    )
+
+
+def device_select(label: str, kind: str, options: rx.Var[list[DeviceView]],
+                  value: rx.Var[str]) -> rx.Component:
+    field_id = f"device-{kind}"
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, class_name="dtk-label"),
+        rx.el.select(
+            rx.el.option("System default", value=""),
+            rx.foreach(options, lambda d: rx.el.option(d.label, value=d.device_id)),
+            id=field_id,
+            value=value,
+            on_change=lambda v: CallState.choose_device(kind, v),
+            disabled=options.length() == 0,
+            class_name="dtk-select",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def device_settings() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.icon_button(rx.icon("settings", size=18), aria_label="Audio and video settings",
+                           variant="soft", color_scheme="gray", size="3"),
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Audio and video"),
+            rx.dialog.description("Changes apply at once and are remembered in this browser.",
+                                  size="2", color_scheme="gray"),
+            rx.vstack(
+                device_select("Microphone", "audioinput", CallState.microphones,
+                              CallState.audio_input_id),
+                device_select("Speaker", "audiooutput", CallState.speakers,
+                              CallState.audio_output_id),
+                device_select("Camera", "videoinput", CallState.cameras, CallState.video_input_id),
+                rx.heading("Keyboard shortcuts", size="2", as_="h3", margin_top="0.5em"),
+                rx.el.dl(*[rx.fragment(rx.el.dt(rx.code(key)), rx.el.dd(text))
+                           for key, text in SHORTCUT_HELP], class_name="dtk-shortcuts"),
+                spacing="3",
+                margin_top="1em",
+            ),
+            rx.flex(rx.dialog.close(rx.button("Done")), justify="end", margin_top="1em"),
+        ),
+    )
+
+
+def control_bar() -> rx.Component:
+    return rx.hstack(
+        control_button(rx.cond(CallState.mic_on & ~CallState.deafened, "Mute", "Unmute"),
+                       (CallState.mic_on & ~CallState.deafened, "mic", "mic_off"),
+                       CallState.toggle_mic, pressed=~CallState.mic_on, shortcut="M"),
+        control_button(rx.cond(CallState.deafened, "Undeafen", "Deafen"),
+                       (CallState.deafened, "headphone_off", "headphones"),
+                       CallState.toggle_deafen, pressed=CallState.deafened, shortcut="D"),
+        control_button(rx.cond(CallState.camera_on, "Stop camera", "Start camera"),
+                       (CallState.camera_on, "video", "video_off"),
+                       CallState.toggle_camera, pressed=CallState.camera_on, shortcut="V"),
+        device_settings(),
+        control_button("Leave", "phone_off", CallState.leave, color_scheme="red",
+                       shortcut="Shift+L"),
+        spacing="2",
+        wrap="wrap",
+        role="toolbar",
+        aria_label="Call controls",
+    )
+
+
+def call_panel() -> rx.Component:
+    """Always mounted in the lobby; it connects only while a room's call is joined."""
+    return live_kit_room(
+        rx.cond(
+            CallState.in_call,
+            rx.vstack(
+                rx.hstack(connection_badge(), rx.spacer(), control_bar(), width="100%",
+                          align="center", wrap="wrap", spacing="3"),
+                error_callout(CallState.media_error, test_id="media-error"),
+                rx.grid(
+                    rx.foreach(CallState.participants, participant_tile),
+                    columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                    spacing="3",
+                    width="100%",
+                    aria_label="Participants",
+                    role="list",
+                ),
+                keyboard_shortcuts(keys=list(SHORTCUTS), on_shortcut=CallState.run_shortcut),
+                spacing="3",
+                width="100%",
+            ),
+            rx.cond(
+                RoomsState.selected_room,
+                rx.button(rx.icon("phone", size=16), "Join call", on_click=RoomsState.join_selected,
+                          size="3"),
+            ),
+        ),
+        server_url=CallState.server_url,
+        token=CallState.token,
+        mic_enabled=CallState.mic_on,
+        cam_enabled=CallState.camera_on,
+        deafened=CallState.deafened,
+        audio_input_id=CallState.audio_input_id,
+        audio_output_id=CallState.audio_output_id,
+        video_input_id=CallState.video_input_id,
+        on_connection_change=CallState.set_connection,
+        on_participants=CallState.set_participants,
+        on_media_error=CallState.set_media_error,
+        on_devices=CallState.set_devices,
+    )

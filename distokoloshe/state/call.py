@@ -1,0 +1,200 @@
+"""The call in the selected room: join token, switches, participants and devices.
+
+The browser's LiveKitRoom component owns the media; this state only decides who may
+join what (a token minted for the verified user) and mirrors what the component reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import reflex as rx
+
+from distokoloshe import livekit_tokens, rooms
+from distokoloshe.settings import get_settings
+from distokoloshe.state.session import NotSignedIn, SessionState
+
+SHORTCUTS = {"M": "toggle_mic", "D": "toggle_deafen", "V": "toggle_camera", "Shift+L": "leave"}
+MAX_PARTICIPANTS_REPORTED = 500
+REJOIN_DELAY_SECONDS = 2.0
+
+
+@dataclasses.dataclass
+class ParticipantView:
+    identity: str
+    name: str
+    initial: str
+    is_local: bool
+    mic_on: bool
+    cam_on: bool
+    speaking: bool
+    quality: str
+
+
+@dataclasses.dataclass
+class DeviceView:
+    kind: str
+    device_id: str
+    label: str
+
+
+def _text(value: object, limit: int = 64) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _participant(raw: object) -> ParticipantView | None:
+    # Reported by our own browser component, but a tampered client could send anything.
+    if not isinstance(raw, dict) or not _text(raw.get("identity")):
+        return None
+    name = _text(raw.get("name")) or _text(raw.get("identity"))
+    return ParticipantView(
+        identity=_text(raw.get("identity")), name=name, initial=name[:1].upper(),
+        is_local=raw.get("is_local") is True, mic_on=raw.get("mic_on") is True,
+        cam_on=raw.get("cam_on") is True, speaking=raw.get("speaking") is True,
+        quality=_text(raw.get("quality"), 16) or "unknown",
+    )
+
+
+def _join_token(*, session, user, room_id) -> tuple[int, str]:
+    room = rooms.get_room(session=session, room_id=room_id)
+    return room.id, livekit_tokens.mint_join_token(user, room)
+
+
+class CallState(rx.State):
+    room_id: int = 0
+    server_url: str = ""
+    token: str = ""
+    # idle, connecting, connected, reconnecting
+    connection: str = "idle"
+    mic_on: bool = True
+    camera_on: bool = False
+    deafened: bool = False
+    media_error: str = ""
+    participants: list[ParticipantView] = []
+    devices: list[DeviceView] = []
+    # Device ids differ between machines, so they are remembered per browser.
+    audio_input_id: str = rx.LocalStorage("", name="dtk_audio_input")
+    audio_output_id: str = rx.LocalStorage("", name="dtk_audio_output")
+    video_input_id: str = rx.LocalStorage("", name="dtk_video_input")
+
+    @rx.var
+    def in_call(self) -> bool:
+        return self.room_id != 0
+
+    @rx.var
+    def microphones(self) -> list[DeviceView]:
+        return [d for d in self.devices if d.kind == "audioinput"]
+
+    @rx.var
+    def speakers(self) -> list[DeviceView]:
+        return [d for d in self.devices if d.kind == "audiooutput"]
+
+    @rx.var
+    def cameras(self) -> list[DeviceView]:
+        return [d for d in self.devices if d.kind == "videoinput"]
+
+    async def _mint(self, room_id: object) -> None:
+        session_state = await self.get_state(SessionState)
+        self.room_id, self.token = await session_state._as_user(_join_token, room_id=room_id)
+        self.server_url = get_settings().livekit_url
+
+    async def _join(self, room_id: int) -> None:
+        """Called by the lobby once the room is selected; joining leaves any other call."""
+        if room_id == self.room_id and self.token:
+            return
+        self._reset_call()
+        try:
+            await self._mint(room_id)
+        except (NotSignedIn, rooms.RoomNotFound):
+            self._reset_call()
+            return
+        self.connection = "connecting"
+
+    def _reset_call(self) -> None:
+        self.room_id, self.token, self.server_url = 0, "", ""
+        self.connection, self.media_error = "idle", ""
+        self.participants = []
+
+    def leave(self):
+        self._reset_call()
+
+    def toggle_mic(self):
+        if self.deafened:  # unmuting also undeafens, as people expect
+            self.deafened = False
+            self.mic_on = True
+        else:
+            self.mic_on = not self.mic_on
+
+    def toggle_deafen(self):
+        self.deafened = not self.deafened
+
+    def toggle_camera(self):
+        self.camera_on = not self.camera_on
+
+    def run_shortcut(self, key: str):
+        action = SHORTCUTS.get(key) if isinstance(key, str) else None
+        if action is not None:
+            return getattr(CallState, action)
+        return None
+
+    def choose_device(self, kind: str, device_id: str):
+        if not isinstance(device_id, str) or len(device_id) > 256:
+            return
+        if kind == "audioinput":
+            self.audio_input_id = device_id
+        elif kind == "audiooutput":
+            self.audio_output_id = device_id
+        elif kind == "videoinput":
+            self.video_input_id = device_id
+
+    def set_connection(self, state: str, reason: str):
+        if not self.in_call:
+            return None
+        if state == "disconnected":
+            if isinstance(reason, str) and reason.startswith("retry:"):
+                self.connection = "reconnecting"
+                return CallState.rejoin_after_delay
+            from distokoloshe.state.rooms import RoomsState  # the lobby refreshes its list
+
+            self._reset_call()
+            return RoomsState.refresh_rooms
+        if state in ("connecting", "connected", "reconnecting"):
+            self.connection = state
+            if state == "connected":
+                self.media_error = ""
+        return None
+
+    @rx.event(background=True)
+    async def rejoin_after_delay(self):
+        """A dropped call (server restart, network loss) rejoins with a fresh token."""
+        await asyncio.sleep(REJOIN_DELAY_SECONDS)
+        async with self:
+            if self.connection != "reconnecting" or not self.room_id:
+                return
+            try:
+                await self._mint(self.room_id)
+            except (NotSignedIn, rooms.RoomNotFound):
+                self._reset_call()
+
+    def set_participants(self, participants: list):
+        if not self.in_call or not isinstance(participants, list):
+            return
+        views = (_participant(raw) for raw in participants[:MAX_PARTICIPANTS_REPORTED])
+        self.participants = [view for view in views if view is not None]
+
+    def set_media_error(self, kind: str, message: str):
+        self.media_error = _text(message, 300)
+        if kind == "microphone":
+            self.mic_on = False
+        elif kind == "camera":
+            self.camera_on = False
+
+    def set_devices(self, devices: list):
+        if not isinstance(devices, list):
+            return
+        self.devices = [
+            DeviceView(kind=_text(d.get("kind"), 16), device_id=_text(d.get("device_id"), 256),
+                       label=_text(d.get("label"), 128))
+            for d in devices[:64] if isinstance(d, dict)
+        ]
