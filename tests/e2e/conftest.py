@@ -13,8 +13,9 @@ from sqlmodel import Session
 from distokoloshe import accounts
 from distokoloshe.db import make_engine
 from tests.support.app import AppProcess
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_PEER_CONNECTIONS
 from tests.support.livekit_server import LiveKitServer
+from tests.support.peer import tone_wav
 from tests.support.ports import free_port
 from tests.support.tcp_proxy import CuttableProxy
 
@@ -53,9 +54,12 @@ def app(tmp_path_factory, proxy, livekit) -> AppProcess:
 
 
 @pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
+async def browser(tmp_path_factory) -> AsyncIterator[Browser]:
+    # Every fake microphone plays a steady tone, so speaking and hearing are measurable.
+    tone = tone_wav(tmp_path_factory.mktemp("media") / "tone.wav")
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={tone}"]
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         yield browser
         await browser.close()
 
@@ -73,6 +77,7 @@ async def new_page(browser, app):
             color_scheme=color_scheme,
             extra_http_headers={"X-Forwarded-For": next(_client_addresses)},
         )
+        await context.add_init_script(RECORD_PEER_CONNECTIONS)
         contexts.append(context)
         return await context.new_page()
 

@@ -14,3 +14,32 @@ CHROMIUM_ARGS = [
     "--use-fake-device-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
 ]
+
+# Test instrumentation only (the app keeps no globals): remember every peer connection
+# the page makes, so a test can read what audio actually arrives through getStats().
+RECORD_PEER_CONNECTIONS = """
+(() => {
+  const Original = window.RTCPeerConnection;
+  if (!Original) return;
+  const seen = [];
+  Object.defineProperty(window, '__testPeerConnections', { value: seen });
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) { super(...args); seen.push(this); }
+  };
+})();
+"""
+
+# Sum of totalAudioEnergy over all received audio: it grows only while sound arrives.
+INBOUND_AUDIO_ENERGY = """
+async () => {
+  let total = 0;
+  for (const pc of window.__testPeerConnections || []) {
+    if (pc.connectionState === 'closed') continue;
+    const stats = await pc.getStats();
+    stats.forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') total += r.totalAudioEnergy || 0;
+    });
+  }
+  return total;
+}
+"""

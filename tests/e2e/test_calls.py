@@ -1,0 +1,199 @@
+"""Calls through a real LiveKit server: browsers and a Python peer hear each other."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+from playwright.async_api import expect
+from sqlmodel import Session, select
+
+from distokoloshe import livekit_admin, livekit_tokens
+from distokoloshe.db import make_engine
+from distokoloshe.models import Room, User
+from distokoloshe.settings import Settings
+from tests.e2e.conftest import create_room, log_in
+from tests.support.browser import INBOUND_AUDIO_ENERGY
+from tests.support.peer import TonePeer
+
+pytestmark = pytest.mark.e2e
+
+DENY_MICROPHONE = """
+(() => {
+  const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) => (constraints && constraints.audio)
+    ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError'))
+    : original(constraints);
+})();
+"""
+
+
+def _settings(livekit) -> Settings:
+    return Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
+                    livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40)
+
+
+def _lookup(app, username: str, room_name: str) -> tuple[User, Room]:
+    engine = make_engine(app.database_url)
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == username)).one()
+        room = session.exec(select(Room).where(Room.name == room_name)).one()
+    engine.dispose()
+    return user, room
+
+
+async def _python_peer(app, livekit, seed_user, room_name: str) -> tuple[TonePeer, str]:
+    username = seed_user(display_name="Python peer")
+    user, room = _lookup(app, username, room_name)
+    token = livekit_tokens.mint_join_token(user, room, settings=_settings(livekit))
+    peer = await TonePeer().connect(livekit.url, token)
+    return peer, str(user.id)
+
+
+async def _energy_gain(page, seconds: float = 2.0) -> float:
+    before = await page.evaluate(INBOUND_AUDIO_ENERGY)
+    await asyncio.sleep(seconds)
+    return await page.evaluate(INBOUND_AUDIO_ENERGY) - before
+
+
+async def _wait_for_energy(page, *, timeout: float = 20.0) -> float:
+    gain = 0.0
+    for _ in range(int(timeout / 2)):
+        gain = await _energy_gain(page)
+        if gain > 1e-3:
+            break
+    return gain
+
+
+async def _join_new_room(page, seed_user, display_name: str) -> tuple[str, str]:
+    """Logs a new user in and creates a room, which joins its call. (username, room name)"""
+    username = seed_user(display_name=display_name)
+    await log_in(page, username)
+    name = "Call " + secrets.token_hex(3)
+    await create_room(page, name)
+    await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=20_000)
+    return username, name
+
+
+def _tile(page, name: str):
+    return page.get_by_test_id("participant-tile").filter(has_text=name)
+
+
+async def test_browser_and_python_peer_hear_each_other(new_page, app, livekit, seed_user):
+    page = await new_page()
+    username, room_name = await _join_new_room(page, seed_user, "Browser user")
+    browser_user, _ = _lookup(app, username, room_name)
+    peer, _peer_identity = await _python_peer(app, livekit, seed_user, room_name)
+    try:
+        await peer.publish_tone()
+        await expect(_tile(page, "Python peer")).to_be_visible(timeout=15_000)
+        assert await _wait_for_energy(page) > 1e-3, "the browser hears nothing from the peer"
+        heard = await peer.wait_for_sound(str(browser_user.id))
+        assert heard > 0.02, f"the peer hears silence from the browser (rms {heard:.4f})"
+    finally:
+        await peer.close()
+
+
+async def test_two_browsers_see_tiles_speaking_and_mute_silences(new_page, seed_user):
+    alice, bob = await new_page(), await new_page()
+    _, room_name = await _join_new_room(alice, seed_user, "Alice")
+    await log_in(bob, seed_user(display_name="Bob"))
+    await bob.get_by_role("button", name=room_name, exact=True).click()
+
+    for page, other in ((alice, "Bob"), (bob, "Alice")):
+        await expect(_tile(page, other)).to_be_visible(timeout=20_000)
+    # LiveKit's active-speaker detection marks the other browser's steady tone as speech.
+    await expect(_tile(bob, "Alice")).to_have_attribute("data-speaking", "true", timeout=20_000)
+    await expect(_tile(alice, "Bob")).to_have_attribute("data-speaking", "true", timeout=20_000)
+    assert await _wait_for_energy(bob) > 1e-3
+
+    await alice.get_by_role("button", name="Mute", exact=True).click()
+    await expect(_tile(bob, "Alice")).to_have_attribute("data-mic", "off", timeout=10_000)
+    await asyncio.sleep(1.0)
+    assert await _energy_gain(bob) < 1e-4, "Bob still hears Alice after she muted"
+
+    await alice.keyboard.press("m")  # the shortcut unmutes
+    await expect(_tile(bob, "Alice")).to_have_attribute("data-mic", "on", timeout=10_000)
+    assert await _wait_for_energy(bob) > 1e-3
+
+
+async def test_denied_microphone_gets_a_message_and_can_still_listen(
+    new_page, app, livekit, seed_user
+):
+    page = await new_page()
+    await page.context.add_init_script(DENY_MICROPHONE)
+    _, room_name = await _join_new_room(page, seed_user, "No mic")
+    await expect(page.get_by_test_id("media-error")).to_have_text(
+        "Microphone access was denied by the browser. You can still listen.")
+    peer, _ = await _python_peer(app, livekit, seed_user, room_name)
+    try:
+        await peer.publish_tone()
+        assert await _wait_for_energy(page) > 1e-3
+    finally:
+        await peer.close()
+
+
+async def test_switching_rooms_leaves_the_previous_call(new_page, app, livekit, seed_user):
+    page = await new_page()
+    username, first = await _join_new_room(page, seed_user, "Switcher")
+    second = "Call " + secrets.token_hex(3)
+    await create_room(page, second)
+    await expect(page.get_by_test_id("selected-room-name")).to_have_text(second)
+    settings = _settings(livekit)
+    _, room_one = _lookup(app, username, first)
+    _, room_two = _lookup(app, username, second)
+
+    async def members(room_id):
+        return await livekit_admin.list_participant_identities(room_id, settings=settings)
+
+    for _ in range(40):
+        if not await members(room_one.id) and len(await members(room_two.id)) == 1:
+            break
+        await asyncio.sleep(0.5)
+    assert await members(room_one.id) == []
+    assert len(await members(room_two.id)) == 1
+
+
+async def test_deleting_a_room_disconnects_everyone_in_it(new_page, seed_user):
+    owner, guest = await new_page(), await new_page()
+    _, room_name = await _join_new_room(owner, seed_user, "Owner")
+    await log_in(guest, seed_user(display_name="Guest"))
+    await guest.get_by_role("button", name=room_name, exact=True).click()
+    await expect(_tile(guest, "Owner")).to_be_visible(timeout=20_000)
+
+    await owner.get_by_role("button", name="Delete room").click()
+    await owner.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    await expect(guest.get_by_test_id("participant-tile")).to_have_count(0, timeout=15_000)
+    await expect(guest.get_by_role("button", name=room_name, exact=True)).to_have_count(0)
+
+
+async def test_reload_rejoins_and_a_restarted_livekit_shows_reconnecting(
+    new_page, seed_user, livekit
+):
+    page = await new_page()
+    await _join_new_room(page, seed_user, "Steady")
+    await page.reload()
+    await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=20_000)
+
+    livekit.stop()
+    await expect(page.get_by_text("Reconnecting…", exact=True)).to_be_visible(timeout=30_000)
+    livekit.start()
+    await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=60_000)
+    await expect(_tile(page, "Steady")).to_be_visible()
+
+
+async def test_device_choice_is_remembered_in_this_browser(new_page, seed_user):
+    page = await new_page()
+    await _join_new_room(page, seed_user, "Devices")
+    await page.get_by_role("button", name="Audio and video settings").click()
+    microphone = page.get_by_label("Microphone", exact=True)
+    options = await microphone.locator("option").all_inner_texts()
+    assert len(options) >= 2, options  # "System default" plus Chromium's fake devices
+    await microphone.select_option(label=options[-1])
+    chosen = await microphone.input_value()
+    assert chosen
+    await page.reload()
+    await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=20_000)
+    await page.get_by_role("button", name="Audio and video settings").click()
+    await expect(page.get_by_label("Microphone", exact=True)).to_have_value(chosen)

@@ -1,0 +1,94 @@
+"""A real LiveKit participant in Python: publishes a tone and measures what it hears."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+
+import numpy as np
+from livekit import rtc
+
+SAMPLE_RATE = 48_000
+FRAME_SAMPLES = SAMPLE_RATE // 100  # 10 ms
+
+
+def tone_wav(path, *, seconds: float = 10.0, frequency: float = 440.0, amplitude: float = 0.3):
+    """A mono 16-bit WAV of a steady tone, for Chromium's fake microphone."""
+    import wave
+
+    t = np.arange(int(SAMPLE_RATE * seconds)) / SAMPLE_RATE
+    samples = (amplitude * 32767 * np.sin(2 * math.pi * frequency * t)).astype(np.int16)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(samples.tobytes())
+    return path
+
+
+class TonePeer:
+    def __init__(self) -> None:
+        self.room = rtc.Room()
+        self.levels: list[tuple[float, str, float]] = []  # (time, identity, rms 0..1)
+        self._tasks: set[asyncio.Task] = set()
+        self.room.on("track_subscribed", self._on_track)
+
+    async def connect(self, url: str, token: str) -> TonePeer:
+        await asyncio.wait_for(self.room.connect(url, token), timeout=15)
+        return self
+
+    def _on_track(self, track, _publication, participant) -> None:
+        if track.kind == rtc.TrackKind.KIND_AUDIO:
+            self._spawn(self._listen(track, participant.identity))
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _listen(self, track, identity: str) -> None:
+        stream = rtc.AudioStream(track, sample_rate=SAMPLE_RATE, num_channels=1)
+        async for event in stream:
+            samples = np.frombuffer(event.frame.data, dtype=np.int16).astype(np.float32)
+            rms = float(np.sqrt(np.mean(samples**2)) / 32768) if samples.size else 0.0
+            self.levels.append((time.monotonic(), identity, rms))
+            del self.levels[:-5000]
+
+    async def publish_tone(self, frequency: float = 660.0, amplitude: float = 0.3) -> None:
+        source = rtc.AudioSource(SAMPLE_RATE, 1)
+        track = rtc.LocalAudioTrack.create_audio_track("tone", source)
+        options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
+        await self.room.local_participant.publish_track(track, options)
+        self._spawn(self._play(source, frequency, amplitude))
+
+    async def _play(self, source: rtc.AudioSource, frequency: float, amplitude: float) -> None:
+        n = 0
+        while True:
+            t = (np.arange(FRAME_SAMPLES) + n) / SAMPLE_RATE
+            samples = (amplitude * 32767 * np.sin(2 * math.pi * frequency * t)).astype(np.int16)
+            frame = rtc.AudioFrame.create(SAMPLE_RATE, 1, FRAME_SAMPLES)
+            np.copyto(np.frombuffer(frame.data, dtype=np.int16), samples)
+            await source.capture_frame(frame)  # paces itself at real time
+            n += FRAME_SAMPLES
+
+    def loudest(self, identity: str, since: float) -> float:
+        return max((rms for at, who, rms in self.levels if who == identity and at >= since),
+                   default=0.0)
+
+    async def wait_for_sound(self, identity: str, *, threshold: float = 0.02,
+                             timeout: float = 20.0) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            level = self.loudest(identity, start)
+            if level >= threshold:
+                return level
+            await asyncio.sleep(0.2)
+        return self.loudest(identity, start)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await self.room.disconnect()
