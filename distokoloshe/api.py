@@ -15,11 +15,20 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/livekit/webhook"
 
 
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None if it is over `limit` bytes (also when sent chunked)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 async def livekit_webhook(request: Request) -> JSONResponse:
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > webhooks.MAX_BODY_BYTES:
+    body = await _bounded_body(request, webhooks.MAX_BODY_BYTES)
+    if body is None:
         return JSONResponse({"error": "body too large"}, status_code=413)
-    body = await request.body()
     try:
         event = webhooks.verify(body, request.headers.get("authorization", ""))
     except webhooks.ForgedWebhook:
