@@ -39,7 +39,7 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.text(participant.name, weight="medium", trim="both", overflow="hidden",
+                rx.text(participant.name, weight="medium", overflow="hidden",
                         text_overflow="ellipsis", white_space="nowrap"),
                 rx.cond(participant.is_local, rx.text("(you)", color_scheme="gray", size="1")),
                 rx.spacer(),

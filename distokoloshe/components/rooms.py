@@ -15,7 +15,7 @@ def room_item(room: rx.Var[RoomRow]) -> rx.Component:
     return rx.el.li(
         rx.button(
             rx.icon("volume_2", size=16, aria_hidden="true"),
-            rx.text(room.name, trim="both", overflow="hidden", text_overflow="ellipsis",
+            rx.text(room.name, overflow="hidden", text_overflow="ellipsis",
                     white_space="nowrap"),
             on_click=RoomsState.select_room(room.id),
             variant=rx.cond(selected, "solid", "ghost"),
