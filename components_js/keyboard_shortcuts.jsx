@@ -1,5 +1,5 @@
 // Emits onShortcut(key) for single-key shortcuts pressed outside text fields.
-import { useEffect, useRef } from "react";
+import React, { useEffect, useRef, useState } from "react";
 
 const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
@@ -24,4 +24,28 @@ export function KeyboardShortcuts({ keys, onShortcut }) {
   }, []);
 
   return null;
+}
+
+// A button that, once activated, reports the physical key (KeyboardEvent.code) pressed next.
+export function KeyCapture({ value, onCapture, ...rest }) {
+  const [listening, setListening] = useState(false);
+  const onKeyDown = (event) => {
+    if (!listening || event.code === "Tab") return;
+    event.preventDefault();
+    event.stopPropagation();
+    setListening(false);
+    if (event.code !== "Escape" && onCapture) onCapture(event.code);
+  };
+  return (
+    <button
+      type="button"
+      onClick={() => setListening(true)}
+      onKeyDown={onKeyDown}
+      onBlur={() => setListening(false)}
+      aria-live="polite"
+      {...rest}
+    >
+      {listening ? "Press a key…" : value}
+    </button>
+  );
 }

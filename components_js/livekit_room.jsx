@@ -9,6 +9,79 @@ import React, { createContext, useContext, useEffect, useRef, useState } from "r
 const RoomContext = createContext(null);
 const loadLiveKit = () => import("livekit-client");
 
+// Remote audio plays through our own WebAudio graph, so a listener's volume can go
+// above 100% and each speaker's level can be measured after that gain:
+//   remote track -> speaker gain -> analyser -> master (deafen) -> speakers
+class AudioGraph {
+  constructor() {
+    this.context = new AudioContext();
+    this.master = this.context.createGain();
+    this.master.connect(this.context.destination);
+    this.speakers = new Map(); // identity -> { source, gain, analyser, element }
+  }
+
+  add(identity, track) {
+    this.remove(identity);
+    // Chrome only feeds a remote stream to WebAudio while a media element plays it.
+    const element = track.attach();
+    element.muted = true;
+    const source = this.context.createMediaStreamSource(new MediaStream([track.mediaStreamTrack]));
+    const gain = this.context.createGain();
+    const analyser = this.context.createAnalyser();
+    analyser.fftSize = 2048;
+    source.connect(gain);
+    gain.connect(analyser);
+    analyser.connect(this.master);
+    this.speakers.set(identity, { source, gain, analyser, element, track });
+  }
+
+  remove(identity) {
+    const speaker = this.speakers.get(identity);
+    if (!speaker) return;
+    speaker.source.disconnect();
+    speaker.gain.disconnect();
+    speaker.analyser.disconnect();
+    speaker.track.detach(speaker.element);
+    speaker.element.remove();
+    this.speakers.delete(identity);
+  }
+
+  setGains(gains) {
+    this.speakers.forEach((speaker, identity) => {
+      const wanted = gains && typeof gains[identity] === "number" ? gains[identity] : 1;
+      speaker.gain.gain.setTargetAtTime(Math.max(0, Math.min(2, wanted)), this.context.currentTime, 0.01);
+    });
+  }
+
+  level(identity) {
+    const speaker = this.speakers.get(identity);
+    if (!speaker) return 0;
+    const samples = new Float32Array(speaker.analyser.fftSize);
+    speaker.analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
+    return Math.sqrt(sum / samples.length);
+  }
+
+  chime(rising) {
+    const now = this.context.currentTime;
+    const tone = this.context.createOscillator();
+    const envelope = this.context.createGain();
+    tone.frequency.setValueAtTime(rising ? 660 : 880, now);
+    tone.frequency.linearRampToValueAtTime(rising ? 880 : 660, now + 0.15);
+    envelope.gain.setValueAtTime(0.08, now);
+    envelope.gain.exponentialRampToValueAtTime(0.001, now + 0.25);
+    tone.connect(envelope).connect(this.master);
+    tone.start(now);
+    tone.stop(now + 0.26);
+  }
+
+  close() {
+    Array.from(this.speakers.keys()).forEach((identity) => this.remove(identity));
+    this.context.close();
+  }
+}
+
 // Reasons the server ends a call for good; anything else is worth a rejoin.
 const FINAL_REASONS = new Set(["CLIENT_INITIATED", "DUPLICATE_IDENTITY", "PARTICIPANT_REMOVED", "ROOM_DELETED"]);
 
@@ -38,15 +111,21 @@ function mediaErrorMessage(kind, error) {
 
 export function LiveKitRoom({
   serverUrl, token, micEnabled, camEnabled, deafened,
-  audioInputId, audioOutputId, videoInputId,
-  onConnectionChange, onParticipants, onMediaError, onDevices, children,
+  audioInputId, audioOutputId, videoInputId, gains,
+  pushToTalk, pushToTalkKey, noiseSuppression, echoCancellation, autoGainControl,
+  joinLeaveSounds,
+  onConnectionChange, onParticipants, onMediaError, onDevices, onTransmitting,
+  onTalkingWhileMuted, children,
 }) {
-  const [state, setState] = useState({ lk: null, room: null });
-  const audioHost = useRef(null);
-  // Latest callbacks, so the connection effect does not re-run when Python re-renders.
+  const [state, setState] = useState({ lk: null, room: null, audio: null });
+  const [keyHeld, setKeyHeld] = useState(false);
+  // Latest props and callbacks, so the connection effect does not re-run when Python re-renders.
   const events = useRef({});
-  events.current = { onConnectionChange, onParticipants, onMediaError, onDevices };
+  events.current = { onConnectionChange, onParticipants, onMediaError, onDevices, onTransmitting,
+    onTalkingWhileMuted };
   const emit = (name, ...args) => events.current[name] && events.current[name](...args);
+  const latest = useRef({});
+  latest.current = { gains, joinLeaveSounds, noiseSuppression, echoCancellation, autoGainControl };
 
   useEffect(() => {
     if (!serverUrl || !token) return undefined;
@@ -55,29 +134,45 @@ export function LiveKitRoom({
     loadLiveKit().then((lk) => {
       if (cancelled) return;
       const { Room, RoomEvent, Track, DisconnectReason } = lk;
-      const room = new Room({ adaptiveStream: true, dynacast: true });
+      const { noiseSuppression: ns, echoCancellation: ec, autoGainControl: agc } = latest.current;
+      const room = new Room({
+        adaptiveStream: true,
+        dynacast: true,
+        audioCaptureDefaults: { noiseSuppression: ns !== false, echoCancellation: ec !== false, autoGainControl: agc !== false },
+      });
+      const audio = new AudioGraph();
       const report = () => emit("onParticipants", describeParticipants(lk, room));
       const reportDevices = async () => {
         const kinds = ["audioinput", "audiooutput", "videoinput"];
         const lists = await Promise.all(kinds.map((kind) => Room.getLocalDevices(kind, false).catch(() => [])));
         emit("onDevices", lists.flat().map((d) => ({ kind: d.kind, device_id: d.deviceId, label: d.label || d.kind })));
       };
-      const attachAudio = (track) => {
-        if (track.kind !== Track.Kind.Audio || !audioHost.current) return;
-        const element = track.attach();
-        element.dataset.lkAudio = "remote";
-        audioHost.current.appendChild(element);
+      const onSubscribed = (track, publication, participant) => {
+        if (track.kind === Track.Kind.Audio && publication.source === Track.Source.Microphone) {
+          audio.add(participant.identity, track);
+          audio.setGains(latest.current.gains);
+        }
+        report();
       };
-      const detach = (track) => track.detach().forEach((element) => element.remove());
+      const onUnsubscribed = (track, publication, participant) => {
+        if (track.kind === Track.Kind.Audio && publication.source === Track.Source.Microphone) {
+          audio.remove(participant.identity);
+        }
+        report();
+      };
+      const chime = (rising) => () => {
+        if (latest.current.joinLeaveSounds !== false) audio.chime(rising);
+        report();
+      };
       const onDisconnected = (reason) => {
         const name = DisconnectReason[reason] || "UNKNOWN_REASON";
         emit("onConnectionChange", "disconnected", FINAL_REASONS.has(name) ? name : `retry:${name}`);
       };
       const handlers = [
-        [RoomEvent.ParticipantConnected, report],
-        [RoomEvent.ParticipantDisconnected, report],
-        [RoomEvent.TrackSubscribed, (track) => { attachAudio(track); report(); }],
-        [RoomEvent.TrackUnsubscribed, (track) => { detach(track); report(); }],
+        [RoomEvent.ParticipantConnected, chime(true)],
+        [RoomEvent.ParticipantDisconnected, chime(false)],
+        [RoomEvent.TrackSubscribed, onSubscribed],
+        [RoomEvent.TrackUnsubscribed, onUnsubscribed],
         [RoomEvent.TrackMuted, report],
         [RoomEvent.TrackUnmuted, report],
         [RoomEvent.LocalTrackPublished, report],
@@ -93,16 +188,17 @@ export function LiveKitRoom({
       handlers.forEach(([event, handler]) => room.on(event, handler));
       cleanup = () => {
         handlers.forEach(([event, handler]) => room.off(event, handler));
-        room.remoteParticipants.forEach((p) => p.trackPublications.forEach((pub) => pub.track && detach(pub.track)));
         room.disconnect();
+        audio.close();
       };
       emit("onConnectionChange", "connecting", "");
       room.connect(serverUrl, token)
         .then(() => {
           if (cancelled) return;
-          setState({ lk, room });
+          setState({ lk, room, audio });
           emit("onConnectionChange", "connected", "");
           room.startAudio().catch(() => {});
+          audio.context.resume().catch(() => {});
           report();
           reportDevices();
         })
@@ -112,22 +208,89 @@ export function LiveKitRoom({
     });
     return () => {
       cancelled = true;
-      setState({ lk: null, room: null });
+      setState({ lk: null, room: null, audio: null });
       cleanup();
     };
   }, [serverUrl, token]);
 
-  const { room } = state;
+  const { room, audio } = state;
 
-  // Microphone: on unless muted or deafened. A failure leaves the call listen-only.
+  // Push-to-talk: the microphone is live only while the chosen key is held.
+  useEffect(() => {
+    if (!pushToTalk) { setKeyHeld(false); return undefined; }
+    const typing = (event) => event.target && ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName);
+    const down = (event) => {
+      if (event.code === pushToTalkKey && !event.repeat && !typing(event)) { event.preventDefault(); setKeyHeld(true); }
+    };
+    const up = (event) => { if (event.code === pushToTalkKey) setKeyHeld(false); };
+    const release = () => setKeyHeld(false);
+    window.addEventListener("keydown", down);
+    window.addEventListener("keyup", up);
+    window.addEventListener("blur", release);
+    return () => {
+      window.removeEventListener("keydown", down);
+      window.removeEventListener("keyup", up);
+      window.removeEventListener("blur", release);
+    };
+  }, [pushToTalk, pushToTalkKey]);
+
+  const transmitting = Boolean(room) && !deafened && (pushToTalk ? keyHeld : Boolean(micEnabled));
+  useEffect(() => { emit("onTransmitting", transmitting); }, [transmitting]);
+
+  // Microphone: on while transmitting. A failure leaves the call listen-only.
   useEffect(() => {
     if (!room) return;
-    const wanted = Boolean(micEnabled) && !deafened;
+    const wanted = transmitting;
     const options = audioInputId ? { deviceId: audioInputId } : undefined;
     room.localParticipant.setMicrophoneEnabled(wanted, options)
       .catch((error) => emit("onMediaError", "microphone", mediaErrorMessage("Microphone", error)))
       .finally(() => emit("onParticipants", describeParticipants(state.lk, room)));
-  }, [room, micEnabled, deafened]);
+  }, [room, transmitting]);
+
+  // Noise suppression, echo cancellation and gain control apply to the live microphone.
+  useEffect(() => {
+    const publication = room && state.lk && room.localParticipant.getTrackPublication(state.lk.Track.Source.Microphone);
+    const track = publication && publication.track;
+    if (!track || !track.mediaStreamTrack) return;
+    track.mediaStreamTrack.applyConstraints({
+      noiseSuppression: noiseSuppression !== false,
+      echoCancellation: echoCancellation !== false,
+      autoGainControl: autoGainControl !== false,
+    }).catch(() => {});
+  }, [room, transmitting, noiseSuppression, echoCancellation, autoGainControl]);
+
+  // "You are muted" hint: listen to the microphone while it is not transmitting.
+  useEffect(() => {
+    if (!room || transmitting || deafened || !audio) return undefined;
+    let stream;
+    let timer;
+    let stopped = false;
+    const constraints = audioInputId ? { deviceId: audioInputId } : true;
+    navigator.mediaDevices.getUserMedia({ audio: constraints }).then((s) => {
+      if (stopped) { s.getTracks().forEach((t) => t.stop()); return; }
+      stream = s;
+      const source = audio.context.createMediaStreamSource(stream);
+      const analyser = audio.context.createAnalyser();
+      source.connect(analyser);
+      const samples = new Float32Array(analyser.fftSize);
+      let loudFrames = 0;
+      timer = window.setInterval(() => {
+        analyser.getFloatTimeDomainData(samples);
+        let sum = 0;
+        for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
+        loudFrames = Math.sqrt(sum / samples.length) > 0.05 ? loudFrames + 1 : 0;
+        if (loudFrames === 5) emit("onTalkingWhileMuted");
+      }, 100);
+    }).catch(() => {});
+    return () => {
+      stopped = true;
+      window.clearInterval(timer);
+      if (stream) stream.getTracks().forEach((t) => t.stop());
+    };
+  }, [room, audio, transmitting, deafened, audioInputId]);
+
+  // Per-speaker volumes and "mute for me".
+  useEffect(() => { if (audio) audio.setGains(gains); }, [audio, gains]);
 
   useEffect(() => {
     if (!room) return;
@@ -145,21 +308,28 @@ export function LiveKitRoom({
     if (room && videoInputId) room.switchActiveDevice("videoinput", videoInputId).catch(() => {});
   }, [room, videoInputId]);
   useEffect(() => {
-    if (room && audioOutputId) room.switchActiveDevice("audiooutput", audioOutputId).catch(() => {});
-  }, [room, audioOutputId]);
+    // Remote audio plays through the AudioContext, so that is where the speaker is chosen.
+    if (audio && audioOutputId && audio.context.setSinkId) audio.context.setSinkId(audioOutputId).catch(() => {});
+  }, [audio, audioOutputId]);
 
   // Deafen: stop hearing everyone.
   useEffect(() => {
-    if (!audioHost.current) return;
-    audioHost.current.querySelectorAll("audio").forEach((element) => { element.muted = Boolean(deafened); });
-  }, [room, deafened]);
+    if (audio) audio.master.gain.value = deafened ? 0 : 1;
+  }, [audio, deafened]);
 
-  return (
-    <RoomContext.Provider value={state}>
-      <div ref={audioHost} hidden data-muted={deafened ? "true" : "false"} />
-      {children}
-    </RoomContext.Provider>
-  );
+  return <RoomContext.Provider value={state}>{children}</RoomContext.Provider>;
+}
+
+// A live meter of how loud a remote participant is for this listener, after their gain.
+export function ParticipantLevel({ identity, ...rest }) {
+  const { audio } = useContext(RoomContext) || {};
+  const [level, setLevel] = useState(0);
+  useEffect(() => {
+    if (!audio) return undefined;
+    const timer = window.setInterval(() => setLevel(audio.level(identity)), 100);
+    return () => window.clearInterval(timer);
+  }, [audio, identity]);
+  return <meter min={0} max={1} value={Math.min(1, level)} data-rms={level.toFixed(4)} {...rest} />;
 }
 
 // A participant's camera, attached to a <video> that Python placed in a tile.

@@ -43,3 +43,28 @@ class Room(SQLModel, table=True):
     name_key: str = Field(max_length=48, unique=True, index=True)
     owner_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ParticipantVolume(SQLModel, table=True):
+    """How loud one listener hears one other user, 0–200%, or muted for that listener only."""
+
+    __tablename__ = "participant_volumes"
+
+    listener_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    speaker_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    volume: int = Field(default=100)
+    muted: bool = Field(default=False)
+
+
+class UserPreferences(SQLModel, table=True):
+    """Personal audio settings that follow the account to any browser."""
+
+    __tablename__ = "user_preferences"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    push_to_talk: bool = Field(default=False)
+    push_to_talk_key: str = Field(default="Space", max_length=32)
+    noise_suppression: bool = Field(default=True)
+    echo_cancellation: bool = Field(default=True)
+    auto_gain_control: bool = Field(default=True)
+    join_leave_sounds: bool = Field(default=True)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from distokoloshe.components.forms import error_callout
-from distokoloshe.components.js import keyboard_shortcuts, live_kit_room, participant_video
+from distokoloshe.components.js import (
+    key_capture,
+    keyboard_shortcuts,
+    live_kit_room,
+    participant_level,
+    participant_video,
+)
 from distokoloshe.state.call import SHORTCUTS, CallState, DeviceView, ParticipantView
 from distokoloshe.state.rooms import RoomsState
 
@@ -21,6 +27,57 @@ def connection_badge() -> rx.Component:
         ("connecting", rx.badge(rx.spinner(size="1"), "Connecting…", color_scheme="gray")),
         ("reconnecting", rx.badge(rx.spinner(size="1"), "Reconnecting…", color_scheme="amber")),
         rx.badge("Not in the call", color_scheme="gray"),
+    )
+
+
+def hearing_controls(participant: rx.Var[ParticipantView]) -> rx.Component:
+    """This listener's own volume for a remote participant, saved to their account."""
+    return rx.vstack(
+        rx.hstack(
+            rx.el.input(
+                type="range",
+                min=0,
+                max=200,
+                step=5,
+                default_value=participant.volume,
+                # one save per pause, not one per pixel dragged
+                on_change=lambda value: CallState.set_volume(participant.identity,
+                                                              value).debounce(150),
+                aria_label="Volume for " + participant.name,
+                disabled=participant.muted_for_me,
+                class_name="dtk-volume",
+            ),
+            rx.text(participant.volume.to_string() + "%", size="1", min_width="3em",
+                    text_align="right", data_testid="volume-value"),
+            rx.icon_button(
+                rx.cond(participant.muted_for_me, rx.icon("volume_x", size=16),
+                        rx.icon("volume_2", size=16)),
+                on_click=CallState.toggle_muted_for_me(participant.identity),
+                aria_label="Mute " + participant.name + " for me",
+                aria_pressed=participant.muted_for_me,
+                variant=rx.cond(participant.muted_for_me, "solid", "soft"),
+                color_scheme=rx.cond(participant.muted_for_me, "red", "gray"),
+                size="1",
+            ),
+            width="100%",
+            align="center",
+            spacing="2",
+        ),
+        participant_level(identity=participant.identity, aria_label="Level of " + participant.name,
+                          class_name="dtk-level"),
+        width="100%",
+        spacing="1",
+    )
+
+
+def transmit_badge() -> rx.Component:
+    return rx.cond(
+        CallState.transmitting,
+        rx.badge(rx.icon("mic", size=14), "Transmitting", color_scheme="green",
+                 data_testid="transmitting"),
+        rx.cond(CallState.push_to_talk,
+                rx.badge("Hold " + CallState.push_to_talk_key + " to talk", color_scheme="gray",
+                         data_testid="push-to-talk-idle")),
     )
 
 
@@ -55,6 +112,7 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
                 align="center",
                 spacing="2",
             ),
+            rx.cond(~participant.is_local, hearing_controls(participant)),
             spacing="2",
             width="100%",
         ),
@@ -111,6 +169,18 @@ def device_select(label: str, kind: str, options: rx.Var[list[DeviceView]],
     )
 
 
+def preference_switch(label: str, key: str, checked: rx.Var[bool]) -> rx.Component:
+    field_id = f"pref-{key}"
+    return rx.hstack(
+        rx.el.label(label, html_for=field_id, class_name="dtk-label"),
+        rx.spacer(),
+        rx.switch(id=field_id, checked=checked,
+                  on_change=lambda value: CallState.set_preference(key, value)),
+        width="100%",
+        align="center",
+    )
+
+
 def device_settings() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(
@@ -127,6 +197,27 @@ def device_settings() -> rx.Component:
                 device_select("Speaker", "audiooutput", CallState.speakers,
                               CallState.audio_output_id),
                 device_select("Camera", "videoinput", CallState.cameras, CallState.video_input_id),
+                rx.heading("Your audio", size="2", as_="h3", margin_top="0.5em"),
+                rx.text("Saved to your account.", size="1", color_scheme="gray"),
+                preference_switch("Push-to-talk", "push_to_talk", CallState.push_to_talk),
+                rx.hstack(
+                    rx.el.label("Push-to-talk key", html_for="ptt-key", class_name="dtk-label"),
+                    rx.spacer(),
+                    key_capture(value=CallState.push_to_talk_key,
+                                on_capture=CallState.bind_push_to_talk_key, id="ptt-key",
+                                class_name="dtk-key"),
+                    width="100%",
+                    align="center",
+                ),
+                preference_switch("Noise suppression", "noise_suppression",
+                                  CallState.noise_suppression),
+                preference_switch("Echo cancellation", "echo_cancellation",
+                                  CallState.echo_cancellation),
+                preference_switch("Automatic gain control", "auto_gain_control",
+                                  CallState.auto_gain_control),
+                preference_switch("Join and leave sounds", "join_leave_sounds",
+                                  CallState.join_leave_sounds),
+                error_callout(CallState.preferences_error, test_id="preferences-error"),
                 rx.heading("Keyboard shortcuts", size="2", as_="h3", margin_top="0.5em"),
                 rx.el.dl(*[rx.fragment(rx.el.dt(rx.code(key)), rx.el.dd(text))
                            for key, text in SHORTCUT_HELP], class_name="dtk-shortcuts"),
@@ -165,9 +256,20 @@ def call_panel() -> rx.Component:
         rx.cond(
             CallState.in_call,
             rx.vstack(
-                rx.hstack(connection_badge(), rx.spacer(), control_bar(), width="100%",
-                          align="center", wrap="wrap", spacing="3"),
+                rx.hstack(connection_badge(), transmit_badge(), rx.spacer(), control_bar(),
+                          width="100%", align="center", wrap="wrap", spacing="3"),
                 error_callout(CallState.media_error, test_id="media-error"),
+                rx.cond(
+                    CallState.talking_while_muted,
+                    rx.callout(
+                        rx.cond(CallState.push_to_talk,
+                                "You are talking, but nobody hears you: hold "
+                                + CallState.push_to_talk_key + " to talk.",
+                                "You are talking while muted. Press M to unmute."),
+                        icon="mic_off", color_scheme="amber", role="status",
+                        data_testid="muted-hint", width="100%",
+                    ),
+                ),
                 rx.grid(
                     rx.foreach(CallState.participants, participant_tile),
                     columns=rx.breakpoints(initial="1", sm="2", lg="3"),
@@ -194,8 +296,17 @@ def call_panel() -> rx.Component:
         audio_input_id=CallState.audio_input_id,
         audio_output_id=CallState.audio_output_id,
         video_input_id=CallState.video_input_id,
+        gains=CallState.gains,
+        push_to_talk=CallState.push_to_talk,
+        push_to_talk_key=CallState.push_to_talk_key,
+        noise_suppression=CallState.noise_suppression,
+        echo_cancellation=CallState.echo_cancellation,
+        auto_gain_control=CallState.auto_gain_control,
+        join_leave_sounds=CallState.join_leave_sounds,
         on_connection_change=CallState.set_connection,
         on_participants=CallState.set_participants,
         on_media_error=CallState.set_media_error,
         on_devices=CallState.set_devices,
+        on_transmitting=CallState.set_transmitting,
+        on_talking_while_muted=CallState.show_muted_hint,
     )

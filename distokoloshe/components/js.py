@@ -49,11 +49,20 @@ class LiveKitRoom(rx.Component):
     audio_input_id: rx.Var[str]
     audio_output_id: rx.Var[str]
     video_input_id: rx.Var[str]
+    gains: rx.Var[dict[str, float]]
+    push_to_talk: rx.Var[bool]
+    push_to_talk_key: rx.Var[str]
+    noise_suppression: rx.Var[bool]
+    echo_cancellation: rx.Var[bool]
+    auto_gain_control: rx.Var[bool]
+    join_leave_sounds: rx.Var[bool]
 
     on_connection_change: rx.EventHandler[lambda state, reason: [state, reason]]
     on_participants: rx.EventHandler[lambda participants: [participants]]
     on_media_error: rx.EventHandler[lambda kind, message: [kind, message]]
     on_devices: rx.EventHandler[lambda devices: [devices]]
+    on_transmitting: rx.EventHandler[lambda transmitting: [transmitting]]
+    on_talking_while_muted: rx.EventHandler[lambda: []]
 
 
 class ParticipantVideo(rx.Component):
@@ -66,6 +75,26 @@ class ParticipantVideo(rx.Component):
     identity: rx.Var[str]
 
 
+class ParticipantLevel(rx.Component):
+    """How loud a remote participant is for this listener, after their volume."""
+
+    library = js_module("livekit_room.jsx")
+    tag = "ParticipantLevel"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    identity: rx.Var[str]
+
+
+class KeyCapture(rx.Component):
+    """A button that reports the next physical key pressed (KeyboardEvent.code)."""
+
+    library = js_module("keyboard_shortcuts.jsx")
+    tag = "KeyCapture"
+
+    value: rx.Var[str]
+    on_capture: rx.EventHandler[lambda code: [code]]
+
+
 class KeyboardShortcuts(rx.Component):
     library = js_module("keyboard_shortcuts.jsx")
     tag = "KeyboardShortcuts"
@@ -76,4 +105,6 @@ class KeyboardShortcuts(rx.Component):
 
 live_kit_room = LiveKitRoom.create
 participant_video = ParticipantVideo.create
+participant_level = ParticipantLevel.create
+key_capture = KeyCapture.create
 keyboard_shortcuts = KeyboardShortcuts.create

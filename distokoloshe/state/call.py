@@ -11,7 +11,8 @@ import dataclasses
 
 import reflex as rx
 
-from distokoloshe import livekit_tokens, rooms
+from distokoloshe import livekit_tokens, preferences, rooms
+from distokoloshe.validation import InvalidInput
 from distokoloshe.settings import get_settings
 from distokoloshe.state.session import NotSignedIn, SessionState
 
@@ -30,6 +31,8 @@ class ParticipantView:
     cam_on: bool
     speaking: bool
     quality: str
+    volume: int
+    muted_for_me: bool
 
 
 @dataclasses.dataclass
@@ -43,17 +46,26 @@ def _text(value: object, limit: int = 64) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _participant(raw: object) -> ParticipantView | None:
+def _participant(raw: object, hearing: dict[str, list]) -> ParticipantView | None:
     # Reported by our own browser component, but a tampered client could send anything.
     if not isinstance(raw, dict) or not _text(raw.get("identity")):
         return None
     name = _text(raw.get("name")) or _text(raw.get("identity"))
+    volume, muted = hearing.get(_text(raw.get("identity")), (100, False))
     return ParticipantView(
         identity=_text(raw.get("identity")), name=name, initial=name[:1].upper(),
         is_local=raw.get("is_local") is True, mic_on=raw.get("mic_on") is True,
         cam_on=raw.get("cam_on") is True, speaking=raw.get("speaking") is True,
         quality=_text(raw.get("quality"), 16) or "unknown",
+        volume=volume, muted_for_me=muted,
     )
+
+
+def _personal(*, session, user) -> tuple[dict[str, list], dict[str, object]]:
+    hearing = preferences.hearing_of(session=session, user=user)
+    prefs = preferences.preferences_of(session=session, user=user)
+    return ({identity: [h.volume, h.muted] for identity, h in hearing.items()},
+            prefs.model_dump(exclude={"user_id"}))
 
 
 def _join_token(*, session, user, room_id) -> tuple[int, str]:
@@ -73,6 +85,17 @@ class CallState(rx.State):
     media_error: str = ""
     participants: list[ParticipantView] = []
     devices: list[DeviceView] = []
+    # This listener's own settings (never anyone else's): speaker identity -> [volume, muted].
+    hearing: dict[str, list] = {}
+    push_to_talk: bool = False
+    push_to_talk_key: str = "Space"
+    noise_suppression: bool = True
+    echo_cancellation: bool = True
+    auto_gain_control: bool = True
+    join_leave_sounds: bool = True
+    transmitting: bool = False
+    talking_while_muted: bool = False
+    preferences_error: str = ""
     # Device ids differ between machines, so they are remembered per browser.
     audio_input_id: str = rx.LocalStorage("", name="dtk_audio_input")
     audio_output_id: str = rx.LocalStorage("", name="dtk_audio_output")
@@ -81,6 +104,11 @@ class CallState(rx.State):
     @rx.var
     def in_call(self) -> bool:
         return self.room_id != 0
+
+    @rx.var
+    def gains(self) -> dict[str, float]:
+        return {identity: 0.0 if muted else volume / 100
+                for identity, (volume, muted) in self.hearing.items()}
 
     @rx.var
     def microphones(self) -> list[DeviceView]:
@@ -94,9 +122,79 @@ class CallState(rx.State):
     def cameras(self) -> list[DeviceView]:
         return [d for d in self.devices if d.kind == "videoinput"]
 
-    async def _mint(self, room_id: object) -> None:
+    async def _as_user(self, action, /, **kwargs):
         session_state = await self.get_state(SessionState)
-        self.room_id, self.token = await session_state._as_user(_join_token, room_id=room_id)
+        return await session_state._as_user(action, **kwargs)
+
+    async def load_preferences(self):
+        """on_load of the lobby: this account's volumes and audio settings, from any browser."""
+        try:
+            self.hearing, prefs = await self._as_user(_personal)
+        except NotSignedIn:
+            return
+        for key, value in prefs.items():
+            setattr(self, key, value)
+
+    def _apply_hearing(self, identity: str, hearing: preferences.Hearing) -> None:
+        self.hearing = {**self.hearing, identity: [hearing.volume, hearing.muted]}
+        self.participants = [
+            dataclasses.replace(p, volume=hearing.volume, muted_for_me=hearing.muted)
+            if p.identity == identity else p
+            for p in self.participants
+        ]
+
+    async def set_volume(self, identity: str, value: float | str):
+        """From the tile's volume slider: the percent."""
+        try:
+            number = float(value) if isinstance(value, str) and len(value) <= 8 else value
+        except ValueError:
+            number = value
+        try:
+            hearing = await self._as_user(preferences.set_volume, speaker_id=identity,
+                                          volume=number)
+        except (NotSignedIn, InvalidInput) as error:
+            self.preferences_error = str(error) or "Please log in again."
+            return
+        self.preferences_error = ""
+        self._apply_hearing(identity, hearing)
+
+    async def toggle_muted_for_me(self, identity: str):
+        current = self.hearing.get(identity, [100, False]) if isinstance(identity, str) else None
+        try:
+            hearing = await self._as_user(preferences.set_muted_for_me, speaker_id=identity,
+                                          muted=not bool(current and current[1]))
+        except (NotSignedIn, InvalidInput) as error:
+            self.preferences_error = str(error) or "Please log in again."
+            return
+        self.preferences_error = ""
+        self._apply_hearing(identity, hearing)
+
+    async def set_preference(self, key: str, value: bool | str):
+        try:
+            prefs = await self._as_user(preferences.set_preference, key=key, value=value)
+        except (NotSignedIn, InvalidInput) as error:
+            self.preferences_error = str(error) or "Please log in again."
+            return
+        self.preferences_error = ""
+        setattr(self, key, getattr(prefs, key))
+
+    async def bind_push_to_talk_key(self, code: str):
+        await self.set_preference("push_to_talk_key", code)
+
+    def set_transmitting(self, transmitting: bool):
+        self.transmitting = transmitting is True
+        if self.transmitting:
+            self.talking_while_muted = False
+
+    def show_muted_hint(self):
+        if not self.transmitting:
+            self.talking_while_muted = True
+
+    def dismiss_muted_hint(self):
+        self.talking_while_muted = False
+
+    async def _mint(self, room_id: object) -> None:
+        self.room_id, self.token = await self._as_user(_join_token, room_id=room_id)
         self.server_url = get_settings().livekit_url
 
     async def _join(self, room_id: int) -> None:
@@ -115,6 +213,7 @@ class CallState(rx.State):
         self.room_id, self.token, self.server_url = 0, "", ""
         self.connection, self.media_error = "idle", ""
         self.participants = []
+        self.transmitting = self.talking_while_muted = False
 
     def leave(self):
         self._reset_call()
@@ -180,7 +279,8 @@ class CallState(rx.State):
     def set_participants(self, participants: list):
         if not self.in_call or not isinstance(participants, list):
             return
-        views = (_participant(raw) for raw in participants[:MAX_PARTICIPANTS_REPORTED])
+        views = (_participant(raw, self.hearing)
+                 for raw in participants[:MAX_PARTICIPANTS_REPORTED])
         self.participants = [view for view in views if view is not None]
 
     def set_media_error(self, kind: str, message: str):

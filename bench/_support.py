@@ -1,0 +1,242 @@
+"""What the benchmarks share: the build environment, a static file server and statistics.
+
+`prepare_environment()` exports what `./tokoloshe setup` would (Node >= 22.22 from the cache,
+npm for Reflex, no telemetry, the cached LiveKit binary), so a benchmark needs only
+`.venv/bin/python -m bench.NAME` from the repo root after one `./tokoloshe setup`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import gzip
+import mimetypes
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CACHE = Path(os.environ.get("DISTOKOLOSHE_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "distokoloshe")
+
+
+def _node_ok(node: str | None) -> bool:
+    if not node:
+        return False
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True,
+                                 timeout=10).stdout.strip().lstrip("v")
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return False
+    return major > 22 or (major == 22 and minor >= 22)
+
+
+def prepare_environment() -> None:
+    """The same environment the entry script gives Reflex and the test suite."""
+    venv_bin = Path(sys.executable).parent
+    path = os.environ.get("PATH", "")
+    if str(venv_bin) not in path.split(os.pathsep):
+        path = f"{venv_bin}{os.pathsep}{path}"
+    if not _node_ok(shutil.which("node", path=path)):
+        cached = sorted(CACHE.glob("node-*/node_modules/node-*/bin/node"))
+        if not cached:
+            raise SystemExit("no Node >= 22.22; run ./tokoloshe setup first")
+        path = f"{cached[-1].parent}{os.pathsep}{path}"
+    os.environ["PATH"] = path
+    os.environ["REFLEX_USE_NPM"] = "1"
+    os.environ["REFLEX_TELEMETRY_ENABLED"] = "false"
+    os.environ["REFLEX_CHECK_LATEST_VERSION"] = "false"
+    if not os.environ.get("NPM_CONFIG_REGISTRY"):
+        npm = shutil.which("npm", path=path)
+        registry = ""
+        if npm:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                registry = subprocess.run([npm, "config", "get", "registry"], capture_output=True,
+                                          text=True, timeout=30).stdout.strip()
+        os.environ["NPM_CONFIG_REGISTRY"] = registry or "https://registry.npmjs.org/"
+    if not os.environ.get("LIVEKIT_BIN"):
+        from tests.support.livekit_server import livekit_binary
+
+        with contextlib.suppress(RuntimeError):
+            os.environ["LIVEKIT_BIN"] = livekit_binary()
+    if not Path("/usr/bin/chromium").exists():
+        raise SystemExit("no /usr/bin/chromium; run ./tokoloshe setup first")
+
+
+def warn_if_repo_busy() -> None:
+    """Another `reflex run`/`reflex export` in this repo shares `.web/` and the CPU: say so."""
+    others = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if int(proc.name) == os.getpid():
+                continue
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            words = [arg.decode(errors="replace") for arg in argv if arg]
+            if (any(Path(w).name == "reflex" for w in words[:2]) or "pytest" in words[:3]) \
+                    and Path(os.readlink(proc / "cwd")) == ROOT:
+                others.append(f"{proc.name}: {' '.join(words)[:80]}")
+    if others:
+        print("warning: other processes use this repo (shared .web/ and CPU; numbers may be "
+              "noisy, and builds may collide):\n  " + "\n  ".join(others), file=sys.stderr)
+
+
+# --- a loopback static server that behaves like the nginx config in the README -------------
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # Browsers drop idle keep-alive connections when a context closes; that is no error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class StaticServer:
+    """Serves `root` on 127.0.0.1 like nginx with `gzip_static on` and
+    `try_files $uri $uri/ $uri.html /__spa-fallback.html`.
+
+    Extra in-memory files can be added with `routes` (path -> (content type, bytes)).
+    """
+
+    def __init__(self, root: Path | None = None, *,
+                 routes: dict[str, tuple[str, bytes]] | None = None) -> None:
+        self.root = root.resolve() if root else None
+        self.routes = dict(routes or {})
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; without this, Nagle's algorithm and
+            # delayed ACKs add about 40 ms to responses on loopback.
+            disable_nagle_algorithm = True
+
+            def log_message(self, *_args) -> None:  # quiet
+                pass
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                self._serve(head=True)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._serve(head=False)
+
+            def _serve(self, *, head: bool) -> None:
+                found = server.resolve(unquote(urlsplit(self.path).path))
+                if found is None:
+                    self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found", head=head)
+                    return
+                content_type, body, gz = found
+                wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+                if wants_gzip and gz is not None:
+                    self._send(HTTPStatus.OK, content_type, gz, head=head, encoding="gzip")
+                else:
+                    self._send(HTTPStatus.OK, content_type, body, head=head)
+
+            def _send(self, status, content_type, body, *, head, encoding=None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Date", email.utils.formatdate(usegmt=True))
+                if encoding:
+                    self.send_header("Content-Encoding", encoding)
+                    self.send_header("Vary", "Accept-Encoding")
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
+                                        name="static-server")
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def file_for(self, url_path: str) -> Path | None:
+        """The file that `try_files` picks for a URL path (None for in-memory routes)."""
+        if self.root is None or url_path in self.routes:
+            return None
+        relative = url_path.lstrip("/")
+        candidates = [relative, relative.rstrip("/") + "/index.html", relative + ".html",
+                      "__spa-fallback.html"]
+        for candidate in candidates:
+            path = (self.root / candidate).resolve()
+            if path.is_relative_to(self.root) and path.is_file():
+                return path
+        return None
+
+    def resolve(self, url_path: str) -> tuple[str, bytes, bytes | None] | None:
+        if url_path in self.routes:
+            content_type, body = self.routes[url_path]
+            return content_type, body, None
+        path = self.file_for(url_path)
+        if path is None:
+            return None
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if path.suffix in (".js", ".mjs"):
+            content_type = "text/javascript"
+        sibling = path.with_name(path.name + ".gz")
+        gz = sibling.read_bytes() if sibling.is_file() else None
+        return content_type, path.read_bytes(), gz
+
+    def start(self) -> StaticServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self.httpd.shutdown()
+            self._thread.join(timeout=5)
+        self.httpd.server_close()
+
+
+@contextlib.contextmanager
+def static_server(root: Path | None = None, **kwargs) -> Iterator[StaticServer]:
+    server = StaticServer(root, **kwargs).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100), like numpy's default."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "mean": statistics.fmean(values) if values else float("nan"),
+    }
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def gzip9(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=9, mtime=0))

@@ -1,0 +1,385 @@
+"""Join latency: from the click on a room to the first non-silent remote audio in the browser.
+
+The app: the real app (`reflex run --env prod --single-port`) and a real LiveKit server on
+loopback; a Python peer publishes a steady tone in room A. A logged-in Chromium page sits in
+room B ("Connected"), then clicks room A; the clock stops when the summed `totalAudioEnergy`
+of the page's received audio (getStats, polled every ~20 ms inside the page) rises above its
+value before the click.
+
+The floor, in the same run and alternated with the app: a bare HTML page on a loopback static
+server loads livekit-client's UMD build and, on a button click, does `new LivekitClient.Room()`
+and `room.connect(url, token)` with a token minted beforehand for room A, attaching the
+subscribed audio track; the same clock, then `room.disconnect()`.
+
+    .venv/bin/python -m bench.join_latency [--runs 20] [--warmup 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import json
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench._support import (
+    ROOT, prepare_environment, ratio, static_server, summary, warn_if_repo_busy,
+)
+
+ROOM_A, ROOM_B = "Bench A", "Bench B"
+EPSILON = 1e-5      # one 10 ms frame of the peer's tone (amplitude 0.3) adds roughly 1e-3
+POLL_MS = 20
+RUN_TIMEOUT_MS = 15_000
+
+# Remembers when the last trusted click happened and when each RTCPeerConnection was made,
+# in the page's own clock (performance.now()). Installed after RECORD_PEER_CONNECTIONS.
+CLOCKS = """
+(() => {
+  window.__benchClickAt = null;
+  window.__benchPcTimes = [];
+  window.addEventListener('click', (e) => { if (e.isTrusted) window.__benchClickAt = e.timeStamp; },
+                          true);
+  const Recorded = window.RTCPeerConnection;
+  if (!Recorded) return;
+  window.RTCPeerConnection = class extends Recorded {
+    constructor(...args) { super(...args); window.__benchPcTimes.push(performance.now()); }
+  };
+})();
+"""
+
+
+def wait_for_rise_js(energy_js: str) -> str:
+    """A page function that polls INBOUND_AUDIO_ENERGY until it rises; bounded in time."""
+    return f"""
+async ({{before, eps, timeoutMs, pollMs}}) => {{
+  const energy = {energy_js.strip()};
+  const start = performance.now();
+  let polls = 0;
+  while (performance.now() - start < timeoutMs && polls < timeoutMs / pollMs + 10) {{
+    const value = await energy();
+    polls += 1;
+    if (value > before + eps) {{
+      const at = performance.now();
+      const clickAt = window.__benchClickAt;
+      const pc = window.__benchPcTimes.find((t) => clickAt !== null && t >= clickAt);
+      return {{at, clickAt, pcAt: pc === undefined ? null : pc, polls, value}};
+    }}
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }}
+  return {{at: null, clickAt: window.__benchClickAt, pcAt: null, polls, value: await energy()}};
+}}
+"""
+
+
+FLOOR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>livekit-client floor</title></head>
+<body>
+<button id="join" type="button">Join</button>
+<div id="audio"></div>
+<script src="/livekit-client.umd.js"></script>
+<script>
+  let room = null;
+  window.__benchNext = null;
+  document.getElementById('join').addEventListener('click', () => {
+    const { url, token } = window.__benchNext;
+    room = new LivekitClient.Room();
+    room.on(LivekitClient.RoomEvent.TrackSubscribed, (track) => {
+      if (track.kind === 'audio') document.getElementById('audio').appendChild(track.attach());
+    });
+    room.connect(url, token).then(() => room.startAudio().catch(() => {}));
+  });
+  window.benchLeave = async () => {
+    if (!room) return;
+    const leaving = room;
+    room = null;
+    leaving.remoteParticipants.forEach((p) => p.trackPublications.forEach(
+      (pub) => pub.track && pub.track.detach().forEach((el) => el.remove())));
+    await leaving.disconnect();
+  };
+</script>
+</body></html>
+"""
+
+
+class PeerThread:
+    """The Python TonePeer on its own event loop, so Playwright never delays its audio."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="peer")
+        self.peer = None
+
+    def start(self, url: str, token: str) -> None:
+        from tests.support.peer import TonePeer
+
+        async def connect():
+            peer = TonePeer()
+            await peer.connect(url, token)
+            await peer.publish_tone()
+            return peer
+
+        self.thread.start()
+        self.peer = asyncio.run_coroutine_threadsafe(connect(), self.loop).result(30)
+
+    def stop(self) -> None:
+        if not self.thread.is_alive():
+            return
+        if self.peer is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(self.peer.close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+
+def seed(database_url: str) -> dict:
+    """Three users (app browser, floor page, tone peer) and the two rooms, via domain code."""
+    from sqlmodel import Session
+
+    from distokoloshe import accounts, rooms
+    from distokoloshe.db import make_engine
+    from tests.e2e.conftest import PASSWORD
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            suffix = secrets.token_hex(3)
+            users = {
+                role: accounts.register(session=session, username=f"{role}{suffix}",
+                                        password=PASSWORD, display_name=f"Bench {role}")
+                for role in ("app", "floor", "peer")
+            }
+            session.flush()
+            room_a = rooms.create_room(session=session, user=users["app"], name=ROOM_A)
+            room_b = rooms.create_room(session=session, user=users["app"], name=ROOM_B)
+            session.commit()
+            for obj in (*users.values(), room_a, room_b):
+                session.refresh(obj)
+                session.expunge(obj)
+    finally:
+        engine.dispose()
+    return {"users": users, "room_a": room_a, "room_b": room_b}
+
+
+async def measure(app, livekit, seeded: dict, umd: bytes, *, runs: int, warmup: int) -> dict:
+    from playwright.async_api import async_playwright, expect
+
+    from distokoloshe import livekit_tokens
+    from distokoloshe.settings import Settings
+    from tests.e2e.conftest import log_in
+    from tests.support.browser import (
+        CHROMIUM, CHROMIUM_ARGS, INBOUND_AUDIO_ENERGY, RECORD_PEER_CONNECTIONS,
+    )
+
+    settings = Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
+                        livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40)
+    users, room_a = seeded["users"], seeded["room_a"]
+    wait_for_rise = wait_for_rise_js(INBOUND_AUDIO_ENERGY)
+    rise_args = {"eps": EPSILON, "timeoutMs": RUN_TIMEOUT_MS, "pollMs": POLL_MS}
+    results: dict[str, list[dict]] = {"app": [], "floor": []}
+    failures = {"app": 0, "floor": 0}
+
+    async def quiet_energy(page) -> float:
+        """Waits (bounded) until nothing is received, so the rise comes from the new room."""
+        previous = await page.evaluate(INBOUND_AUDIO_ENERGY)
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            current = await page.evaluate(INBOUND_AUDIO_ENERGY)
+            if current == previous:
+                return current
+            previous = current
+        raise RuntimeError("received audio never went quiet before a run")
+
+    async def timed_click(page, locator) -> dict:
+        await page.bring_to_front()
+        before = await quiet_energy(page)
+        await page.evaluate("() => { window.__benchClickAt = null; }")
+        await locator.click()
+        result = await page.evaluate(wait_for_rise, {"before": before, **rise_args})
+        if result["at"] is None or result["clickAt"] is None:
+            return {"ok": False, **result}
+        pc = result["pcAt"]
+        return {"ok": True, "ms": result["at"] - result["clickAt"],
+                "pc_ms": None if pc is None else pc - result["clickAt"], "polls": result["polls"]}
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            app_context = await browser.new_context(base_url=app.public_url)
+            for script in (RECORD_PEER_CONNECTIONS, CLOCKS):
+                await app_context.add_init_script(script)
+            app_page = await app_context.new_page()
+            await log_in(app_page, users["app"].username)
+            button_a = app_page.get_by_role("button", name=ROOM_A, exact=True)
+            button_b = app_page.get_by_role("button", name=ROOM_B, exact=True)
+            selected = app_page.get_by_test_id("selected-room-name")
+            connected = app_page.get_by_text("Connected", exact=True)
+
+            async def app_to_room_b() -> None:
+                if await selected.count() == 0 or await selected.inner_text() != ROOM_B:
+                    await button_b.click()
+                await expect(selected).to_have_text(ROOM_B, timeout=15_000)
+                await expect(connected).to_be_visible(timeout=20_000)
+
+            async def app_run() -> dict:
+                await app_to_room_b()
+                result = await timed_click(app_page, button_a)
+                await expect(selected).to_have_text(ROOM_A, timeout=15_000)
+                await app_to_room_b()  # leave room A, so the floor runs alone with the peer
+                return result
+
+            routes = {"/": ("text/html; charset=utf-8", FLOOR_PAGE.encode()),
+                      "/livekit-client.umd.js": ("text/javascript", umd)}
+            with static_server(routes=routes) as floor_server:
+                floor_context = await browser.new_context(base_url=floor_server.url)
+                for script in (RECORD_PEER_CONNECTIONS, CLOCKS):
+                    await floor_context.add_init_script(script)
+                floor_page = await floor_context.new_page()
+                await floor_page.goto("/")
+                await floor_page.wait_for_function("() => typeof LivekitClient === 'object'")
+                join = floor_page.locator("#join")
+
+                async def floor_run() -> dict:
+                    token = livekit_tokens.mint_join_token(users["floor"], room_a,
+                                                           settings=settings)
+                    await floor_page.evaluate("(next) => { window.__benchNext = next; }",
+                                              {"url": livekit.url, "token": token})
+                    try:
+                        return await timed_click(floor_page, join)
+                    finally:
+                        await floor_page.evaluate("() => window.benchLeave()")
+
+                total = warmup + runs
+                for index in range(total):
+                    # Alternate which goes first, so neither always follows the other.
+                    order = (("app", app_run), ("floor", floor_run))
+                    if index % 2:
+                        order = order[::-1]
+                    for name, run in order:
+                        result = await run()
+                        label = "warm-up" if index < warmup else f"run {index - warmup + 1}"
+                        shown = f"{result['ms']:7.1f} ms" if result["ok"] else "  no audio"
+                        print(f"  {label:>8} {name:<5} {shown}", file=sys.stderr, flush=True)
+                        if index < warmup:
+                            continue
+                        if result["ok"]:
+                            results[name].append(result)
+                        else:
+                            failures[name] += 1
+                await floor_context.close()
+            await app_context.close()
+        finally:
+            await browser.close()
+    return {"results": results, "failures": failures}
+
+
+def report(data: dict, *, runs: int, warmup: int, elapsed: float) -> str:
+    results, failures = data["results"], data["failures"]
+    app = summary([r["ms"] for r in results["app"]])
+    floor = summary([r["ms"] for r in results["floor"]])
+    app_pc = summary([r["pc_ms"] for r in results["app"] if r["pc_ms"] is not None])
+    floor_pc = summary([r["pc_ms"] for r in results["floor"] if r["pc_ms"] is not None])
+    lines = [
+        "Join latency: click on a room -> first non-silent remote audio in Chromium (ms)",
+        f"{runs} runs each after {warmup} warm-up, app and floor alternated, "
+        f"energy polled every {POLL_MS} ms in the page",
+        "",
+        f"{'':28}{'p50':>9}{'p95':>9}{'mean':>9}{'ok':>6}",
+        f"{'app (Reflex lobby)':28}{app['p50']:9.1f}{app['p95']:9.1f}{app['mean']:9.1f}"
+        f"{app['n']:>4}/{app['n'] + failures['app']}",
+        f"{'floor (bare livekit-client)':28}{floor['p50']:9.1f}{floor['p95']:9.1f}"
+        f"{floor['mean']:9.1f}{floor['n']:>4}/{floor['n'] + failures['floor']}",
+        f"{'ratio app / floor':28}{ratio(app['p50'], floor['p50']):8.2f}x"
+        f"{ratio(app['p95'], floor['p95']):8.2f}x{ratio(app['mean'], floor['mean']):8.2f}x",
+        "",
+        "of which click -> first new RTCPeerConnection (ms):",
+        f"{'app':28}{app_pc['p50']:9.1f}{app_pc['p95']:9.1f}{app_pc['mean']:9.1f}",
+        f"{'floor':28}{floor_pc['p50']:9.1f}{floor_pc['p95']:9.1f}{floor_pc['mean']:9.1f}",
+        f"{'app - floor (p50)':28}{app_pc['p50'] - floor_pc['p50']:9.1f}",
+        "",
+        f"wall time {elapsed:.0f} s",
+    ]
+    return "\n".join(lines)
+
+
+def _interrupt(*_args) -> None:
+    """SIGTERM unwinds like Ctrl-C, so every server is stopped on the way out."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20, help="measured runs of each (default 20)")
+    parser.add_argument("--warmup", type=int, default=1, help="discarded runs first (default 1)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir with the logs")
+    args = parser.parse_args(argv)
+    if not 1 <= args.runs <= 500 or not 0 <= args.warmup <= 20:
+        parser.error("--runs must be 1..500 and --warmup 0..20")
+
+    started = time.monotonic()
+    prepare_environment()
+    warn_if_repo_busy()
+    from distokoloshe import livekit_tokens
+    from distokoloshe.settings import Settings
+    from tests.support.app import AppProcess
+    from tests.support.livekit_server import LiveKitServer
+    from tests.support.ports import free_port
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-join-"))
+    (workdir / "livekit").mkdir()
+    (workdir / "app").mkdir()
+    port = free_port()
+    livekit = LiveKitServer(workdir=workdir / "livekit",
+                            webhook_url=f"http://127.0.0.1:{port}/api/livekit/webhook")
+    app = None
+    peer = PeerThread()
+    try:
+        print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
+              flush=True)
+        livekit.start()
+        app = AppProcess(data_dir=workdir / "app", public_port=port, port=port,
+                         extra_env={**livekit.app_env(), "TRUSTED_PROXY_HOPS": "0"})
+        app.start()
+        umd_path = ROOT / ".web" / "node_modules" / "livekit-client" / "dist" / "livekit-client.umd.js"
+        if not umd_path.is_file():
+            raise SystemExit(f"missing {umd_path}; the app build should have installed it")
+        seeded = seed(app.database_url)
+        settings = Settings(_env_file=None, livekit_url=livekit.url,
+                            livekit_api_key=livekit.api_key,
+                            livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40)
+        peer.start(livekit.url, livekit_tokens.mint_join_token(
+            seeded["users"]["peer"], seeded["room_a"], settings=settings))
+        print(f"ready after {time.monotonic() - started:.0f} s; measuring", file=sys.stderr,
+              flush=True)
+        data = asyncio.run(measure(app, livekit, seeded, umd_path.read_bytes(),
+                                   runs=args.runs, warmup=args.warmup))
+    finally:
+        peer.stop()
+        if app is not None:
+            app.stop()
+        livekit.stop()
+        if args.keep:
+            print(f"logs kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    elapsed = time.monotonic() - started
+    print(report(data, runs=args.runs, warmup=args.warmup, elapsed=elapsed))
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (results_dir / f"join_latency-{stamp}.json").write_text(json.dumps(
+        {"runs": args.runs, "warmup": args.warmup, "elapsed_s": elapsed, **data}, indent=1))
+    return 0 if not any(data["failures"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
