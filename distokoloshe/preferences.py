@@ -53,7 +53,8 @@ def clean_key_code(value: object) -> str:
 def _speaker(session: Session, listener: User, speaker_id: object) -> User:
     if isinstance(speaker_id, str) and speaker_id.isdigit() and len(speaker_id) < 19:
         speaker_id = int(speaker_id)
-    if not isinstance(speaker_id, int) or isinstance(speaker_id, bool) or speaker_id <= 0:
+    if (not isinstance(speaker_id, int) or isinstance(speaker_id, bool)
+            or not 0 < speaker_id < 2**63):
         raise InvalidInput("Unknown participant.")
     speaker = session.get(User, speaker_id)
     if speaker is None or speaker.id == listener.id:

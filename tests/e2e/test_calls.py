@@ -14,7 +14,6 @@ from distokoloshe.db import make_engine
 from distokoloshe.models import Room, User
 from distokoloshe.settings import Settings
 from tests.e2e.conftest import create_room, log_in
-from tests.support.browser import INBOUND_AUDIO_ENERGY
 from tests.support.peer import TonePeer
 
 pytestmark = pytest.mark.e2e
@@ -51,19 +50,23 @@ async def _python_peer(app, livekit, seed_user, room_name: str) -> tuple[TonePee
     return peer, str(user.id)
 
 
-async def _energy_gain(page, seconds: float = 2.0) -> float:
-    before = await page.evaluate(INBOUND_AUDIO_ENERGY)
-    await asyncio.sleep(seconds)
-    return await page.evaluate(INBOUND_AUDIO_ENERGY) - before
+async def _heard(page, name: str, seconds: float = 1.5) -> float:
+    """The loudest level of `name` this browser plays, read from that tile's level meter."""
+    meter = page.get_by_role("meter", name=f"Level of {name}")
+    loudest = 0.0
+    for _ in range(int(seconds * 10)):
+        loudest = max(loudest, float(await meter.get_attribute("data-rms") or 0))
+        await asyncio.sleep(0.1)
+    return loudest
 
 
-async def _wait_for_energy(page, *, timeout: float = 20.0) -> float:
-    gain = 0.0
-    for _ in range(int(timeout / 2)):
-        gain = await _energy_gain(page)
-        if gain > 1e-3:
+async def _wait_until_heard(page, name: str, *, timeout: float = 20.0) -> float:
+    level = 0.0
+    for _ in range(int(timeout / 1.5)):
+        level = await _heard(page, name)
+        if level > 0.02:
             break
-    return gain
+    return level
 
 
 async def _join_new_room(page, seed_user, display_name: str) -> tuple[str, str]:
@@ -88,7 +91,7 @@ async def test_browser_and_python_peer_hear_each_other(new_page, app, livekit, s
     try:
         await peer.publish_tone()
         await expect(_tile(page, "Python peer")).to_be_visible(timeout=15_000)
-        assert await _wait_for_energy(page) > 1e-3, "the browser hears nothing from the peer"
+        assert await _wait_until_heard(page, "Python peer") > 0.02, "the browser hears nothing"
         heard = await peer.wait_for_sound(str(browser_user.id))
         assert heard > 0.02, f"the peer hears silence from the browser (rms {heard:.4f})"
     finally:
@@ -106,16 +109,16 @@ async def test_two_browsers_see_tiles_speaking_and_mute_silences(new_page, seed_
     # LiveKit's active-speaker detection marks the other browser's steady tone as speech.
     await expect(_tile(bob, "Alice")).to_have_attribute("data-speaking", "true", timeout=20_000)
     await expect(_tile(alice, "Bob")).to_have_attribute("data-speaking", "true", timeout=20_000)
-    assert await _wait_for_energy(bob) > 1e-3
+    assert await _wait_until_heard(bob, "Alice") > 0.02
 
     await alice.get_by_role("button", name="Mute", exact=True).click()
     await expect(_tile(bob, "Alice")).to_have_attribute("data-mic", "off", timeout=10_000)
     await asyncio.sleep(1.0)
-    assert await _energy_gain(bob) < 1e-4, "Bob still hears Alice after she muted"
+    assert await _heard(bob, "Alice", seconds=2) < 0.002, "Bob still hears Alice after she muted"
 
     await alice.keyboard.press("m")  # the shortcut unmutes
     await expect(_tile(bob, "Alice")).to_have_attribute("data-mic", "on", timeout=10_000)
-    assert await _wait_for_energy(bob) > 1e-3
+    assert await _wait_until_heard(bob, "Alice") > 0.02
 
 
 async def test_denied_microphone_gets_a_message_and_can_still_listen(
@@ -129,7 +132,7 @@ async def test_denied_microphone_gets_a_message_and_can_still_listen(
     peer, _ = await _python_peer(app, livekit, seed_user, room_name)
     try:
         await peer.publish_tone()
-        assert await _wait_for_energy(page) > 1e-3
+        assert await _wait_until_heard(page, "Python peer") > 0.02
     finally:
         await peer.close()
 
