@@ -89,12 +89,18 @@ FLOOR_PAGE = """<!doctype html>
   let room = null;
   window.__benchNext = null;
   document.getElementById('join').addEventListener('click', () => {
-    const { url, token } = window.__benchNext;
-    room = new LivekitClient.Room();
+    const { url, token, key } = window.__benchNext;
+    // Encrypted like the app, with the same room key, so the floor does the same work.
+    const keyProvider = new LivekitClient.ExternalE2EEKeyProvider();
+    const worker = new Worker('/livekit-client.e2ee.worker.js');
+    room = new LivekitClient.Room({ e2ee: { keyProvider, worker } });
     room.on(LivekitClient.RoomEvent.TrackSubscribed, (track) => {
       if (track.kind === 'audio') document.getElementById('audio').appendChild(track.attach());
     });
-    room.connect(url, token).then(() => room.startAudio().catch(() => {}));
+    keyProvider.setKey(key)
+      .then(() => room.connect(url, token))
+      .then(() => room.setE2EEEnabled(true))
+      .then(() => room.startAudio().catch(() => {}));
   });
   window.benchLeave = async () => {
     if (!room) return;
@@ -117,12 +123,12 @@ class PeerThread:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="peer")
         self.peer = None
 
-    def start(self, url: str, token: str) -> None:
+    def start(self, url: str, token: str, e2ee_key: str) -> None:
         from tests.support.peer import TonePeer
 
         async def connect():
             peer = TonePeer()
-            await peer.connect(url, token)
+            await peer.connect(url, token, e2ee_key=e2ee_key)
             await peer.publish_tone()
             return peer
 
@@ -168,10 +174,11 @@ def seed(database_url: str) -> dict:
     return {"users": users, "room_a": room_a, "room_b": room_b}
 
 
-async def measure(app, livekit, seeded: dict, umd: bytes, *, runs: int, warmup: int) -> dict:
+async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *, runs: int,
+                  warmup: int) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from distokoloshe import livekit_tokens
+    from distokoloshe import e2ee, livekit_tokens
     from distokoloshe.settings import Settings
     from tests.e2e.conftest import log_in
     from tests.support.browser import (
@@ -179,7 +186,9 @@ async def measure(app, livekit, seeded: dict, umd: bytes, *, runs: int, warmup: 
     )
 
     settings = Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
-                        livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40)
+                        livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
+                        e2ee_secret=app.env["E2EE_SECRET"])
+    room_key = e2ee.room_key(seeded["room_a"].id, seeded["room_a"].key_epoch, settings=settings)
     users, room_a = seeded["users"], seeded["room_a"]
     wait_for_rise = wait_for_rise_js(INBOUND_AUDIO_ENERGY)
     rise_args = {"eps": EPSILON, "timeoutMs": RUN_TIMEOUT_MS, "pollMs": POLL_MS}
@@ -236,7 +245,8 @@ async def measure(app, livekit, seeded: dict, umd: bytes, *, runs: int, warmup: 
                 return result
 
             routes = {"/": ("text/html; charset=utf-8", FLOOR_PAGE.encode()),
-                      "/livekit-client.umd.js": ("text/javascript", umd)}
+                      "/livekit-client.umd.js": ("text/javascript", umd),
+                      "/livekit-client.e2ee.worker.js": ("text/javascript", e2ee_worker)}
             with static_server(routes=routes) as floor_server:
                 floor_context = await browser.new_context(base_url=floor_server.url)
                 for script in (RECORD_PEER_CONNECTIONS, CLOCKS):
@@ -250,7 +260,8 @@ async def measure(app, livekit, seeded: dict, umd: bytes, *, runs: int, warmup: 
                     token = livekit_tokens.mint_join_token(users["floor"], room_a,
                                                            settings=settings)
                     await floor_page.evaluate("(next) => { window.__benchNext = next; }",
-                                              {"url": livekit.url, "token": token})
+                                              {"url": livekit.url, "token": token,
+                                               "key": room_key})
                     try:
                         return await timed_click(floor_page, join)
                     finally:
@@ -326,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     prepare_environment()
     warn_if_repo_busy()
-    from distokoloshe import livekit_tokens
+    from distokoloshe import e2ee, livekit_tokens
     from distokoloshe.settings import Settings
     from tests.support.app import AppProcess
     from tests.support.livekit_server import LiveKitServer
@@ -354,12 +365,16 @@ def main(argv: list[str] | None = None) -> int:
         seeded = seed(app.database_url)
         settings = Settings(_env_file=None, livekit_url=livekit.url,
                             livekit_api_key=livekit.api_key,
-                            livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40)
+                            livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
+                            e2ee_secret=app.env["E2EE_SECRET"])
         peer.start(livekit.url, livekit_tokens.mint_join_token(
-            seeded["users"]["peer"], seeded["room_a"], settings=settings))
+            seeded["users"]["peer"], seeded["room_a"], settings=settings),
+            e2ee.room_key(seeded["room_a"].id, seeded["room_a"].key_epoch, settings=settings))
         print(f"ready after {time.monotonic() - started:.0f} s; measuring", file=sys.stderr,
               flush=True)
+        worker_path = umd_path.with_name("livekit-client.e2ee.worker.js")
         data = asyncio.run(measure(app, livekit, seeded, umd_path.read_bytes(),
+                                   worker_path.read_bytes(),
                                    runs=args.runs, warmup=args.warmup))
     finally:
         peer.stop()

@@ -8,6 +8,9 @@ import React, { createContext, useContext, useEffect, useRef, useState } from "r
 
 const RoomContext = createContext(null);
 const loadLiveKit = () => import("livekit-client");
+// The E2EE worker decrypts frames off the main thread; bundled as its own file.
+const loadE2EEWorker = () => import("livekit-client/e2ee-worker?worker");
+const E2EE_UNSUPPORTED = "This room requires end-to-end encryption, which this browser does not support. Try a current Chrome, Edge, Firefox or Safari.";
 
 // Remote audio plays through our own WebAudio graph, so a listener's volume can go
 // above 100% and each speaker's level can be measured after that gain:
@@ -85,7 +88,7 @@ class AudioGraph {
 // Reasons the server ends a call for good; anything else is worth a rejoin.
 const FINAL_REASONS = new Set(["CLIENT_INITIATED", "DUPLICATE_IDENTITY", "PARTICIPANT_REMOVED", "ROOM_DELETED"]);
 
-function describeParticipants(lk, room) {
+function describeParticipants(lk, room, undecryptable = new Set()) {
   const describe = (participant, isLocal) => ({
     identity: participant.identity,
     name: participant.name || participant.identity,
@@ -94,6 +97,8 @@ function describeParticipants(lk, room) {
     cam_on: participant.isCameraEnabled,
     speaking: participant.isSpeaking,
     quality: String(participant.connectionQuality || "unknown"),
+    encrypted: participant.isEncrypted,
+    undecryptable: undecryptable.has(participant.identity),
   });
   return [
     describe(room.localParticipant, true),
@@ -111,37 +116,63 @@ function mediaErrorMessage(kind, error) {
 
 export function LiveKitRoom({
   serverUrl, token, micEnabled, camEnabled, deafened,
-  audioInputId, audioOutputId, videoInputId, gains,
+  audioInputId, audioOutputId, videoInputId, gains, e2eeKey, e2eeRequired,
   pushToTalk, pushToTalkKey, noiseSuppression, echoCancellation, autoGainControl,
   joinLeaveSounds,
   onConnectionChange, onParticipants, onMediaError, onDevices, onTransmitting,
-  onTalkingWhileMuted, children,
+  onTalkingWhileMuted, onEncryption, children,
 }) {
   const [state, setState] = useState({ lk: null, room: null, audio: null });
   const [keyHeld, setKeyHeld] = useState(false);
   // Latest props and callbacks, so the connection effect does not re-run when Python re-renders.
   const events = useRef({});
   events.current = { onConnectionChange, onParticipants, onMediaError, onDevices, onTransmitting,
-    onTalkingWhileMuted };
+    onTalkingWhileMuted, onEncryption };
   const emit = (name, ...args) => events.current[name] && events.current[name](...args);
   const latest = useRef({});
-  latest.current = { gains, joinLeaveSounds, noiseSuppression, echoCancellation, autoGainControl };
+  latest.current = { gains, joinLeaveSounds, noiseSuppression, echoCancellation, autoGainControl,
+    e2eeKey, e2eeRequired };
+  const undecryptable = useRef(new Set());
 
   useEffect(() => {
     if (!serverUrl || !token) return undefined;
     let cancelled = false;
     let cleanup = () => {};
-    loadLiveKit().then((lk) => {
+    const start = async () => {
+      const lk = await loadLiveKit();
       if (cancelled) return;
-      const { Room, RoomEvent, Track, DisconnectReason } = lk;
+      const { Room, RoomEvent, Track, DisconnectReason, ExternalE2EEKeyProvider, isE2EESupported } = lk;
       const { noiseSuppression: ns, echoCancellation: ec, autoGainControl: agc } = latest.current;
+      // Encrypt whenever the browser can; fail closed where the room requires it.
+      let e2ee;
+      const key = latest.current.e2eeKey;
+      if (key && isE2EESupported()) {
+        const { default: E2EEWorker } = await loadE2EEWorker();
+        if (cancelled) return;
+        const keyProvider = new ExternalE2EEKeyProvider();
+        await keyProvider.setKey(key);
+        e2ee = { keyProvider, worker: new E2EEWorker() };
+      } else if (key && latest.current.e2eeRequired) {
+        emit("onMediaError", "encryption", E2EE_UNSUPPORTED);
+        emit("onConnectionChange", "disconnected", "E2EE_UNSUPPORTED");
+        return;
+      }
+      undecryptable.current = new Set();
       const room = new Room({
         adaptiveStream: true,
         dynacast: true,
+        e2ee,
         audioCaptureDefaults: { noiseSuppression: ns !== false, echoCancellation: ec !== false, autoGainControl: agc !== false },
       });
       const audio = new AudioGraph();
-      const report = () => emit("onParticipants", describeParticipants(lk, room));
+      const report = () => emit("onParticipants", describeParticipants(lk, room, undecryptable.current));
+      const onEncryptionError = (error, participant) => {
+        const identity = (participant && participant.identity) || (error && error.participantIdentity);
+        if (identity && !undecryptable.current.has(identity)) {
+          undecryptable.current.add(identity);
+          report();
+        }
+      };
       const reportDevices = async () => {
         const kinds = ["audioinput", "audiooutput", "videoinput"];
         const lists = await Promise.all(kinds.map((kind) => Room.getLocalDevices(kind, false).catch(() => [])));
@@ -180,6 +211,8 @@ export function LiveKitRoom({
         [RoomEvent.ActiveSpeakersChanged, report],
         [RoomEvent.ConnectionQualityChanged, report],
         [RoomEvent.ParticipantNameChanged, report],
+        [RoomEvent.ParticipantEncryptionStatusChanged, report],
+        [RoomEvent.EncryptionError, onEncryptionError],
         [RoomEvent.MediaDevicesChanged, reportDevices],
         [RoomEvent.Reconnecting, () => emit("onConnectionChange", "reconnecting", "")],
         [RoomEvent.Reconnected, () => { emit("onConnectionChange", "connected", ""); report(); }],
@@ -190,11 +223,14 @@ export function LiveKitRoom({
         handlers.forEach(([event, handler]) => room.off(event, handler));
         room.disconnect();
         audio.close();
+        if (e2ee) e2ee.worker.terminate();
       };
       emit("onConnectionChange", "connecting", "");
       room.connect(serverUrl, token)
-        .then(() => {
+        .then(async () => {
           if (cancelled) return;
+          if (e2ee) await room.setE2EEEnabled(true);
+          emit("onEncryption", e2ee ? "on" : "off");
           setState({ lk, room, audio });
           emit("onConnectionChange", "connected", "");
           room.startAudio().catch(() => {});
@@ -205,13 +241,14 @@ export function LiveKitRoom({
         .catch((error) => {
           if (!cancelled) emit("onConnectionChange", "disconnected", `retry:${(error && error.message) || error}`);
         });
-    });
+    };
+    start().catch((error) => emit("onMediaError", "call", `The call could not start: ${(error && error.message) || error}`));
     return () => {
       cancelled = true;
       setState({ lk: null, room: null, audio: null });
       cleanup();
     };
-  }, [serverUrl, token]);
+  }, [serverUrl, token, e2eeKey]);
 
   const { room, audio } = state;
 
@@ -244,7 +281,7 @@ export function LiveKitRoom({
     const options = audioInputId ? { deviceId: audioInputId } : undefined;
     room.localParticipant.setMicrophoneEnabled(wanted, options)
       .catch((error) => emit("onMediaError", "microphone", mediaErrorMessage("Microphone", error)))
-      .finally(() => emit("onParticipants", describeParticipants(state.lk, room)));
+      .finally(() => emit("onParticipants", describeParticipants(state.lk, room, undecryptable.current)));
   }, [room, transmitting]);
 
   // Noise suppression, echo cancellation and gain control apply to the live microphone.
@@ -297,7 +334,7 @@ export function LiveKitRoom({
     const options = videoInputId ? { deviceId: videoInputId } : undefined;
     room.localParticipant.setCameraEnabled(Boolean(camEnabled), options)
       .catch((error) => emit("onMediaError", "camera", mediaErrorMessage("Camera", error)))
-      .finally(() => emit("onParticipants", describeParticipants(state.lk, room)));
+      .finally(() => emit("onParticipants", describeParticipants(state.lk, room, undecryptable.current)));
   }, [room, camEnabled]);
 
   // Device changes apply live, without rejoining.

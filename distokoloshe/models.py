@@ -42,6 +42,10 @@ class Room(SQLModel, table=True):
     name: str = Field(max_length=48)
     name_key: str = Field(max_length=48, unique=True, index=True)
     owner_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # Browsers without end-to-end encryption may not join when this is on.
+    encryption_required: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
+    # Part of the room key's derivation; advancing it replaces the key.
+    key_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 

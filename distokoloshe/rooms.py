@@ -31,22 +31,26 @@ class RoomSummary:
     name: str
     owner_id: int
     owner_name: str
+    encryption_required: bool = True
 
 
 def list_rooms(*, session: Session) -> list[RoomSummary]:
     rows = session.exec(
         select(Room, User.display_name).join(User, User.id == Room.owner_id).order_by(Room.name_key)
     ).all()
-    return [RoomSummary(room.id, room.name, room.owner_id, owner_name) for room, owner_name in rows]
+    return [RoomSummary(room.id, room.name, room.owner_id, owner_name, room.encryption_required)
+            for room, owner_name in rows]
 
 
-def create_room(*, session: Session, user: User, name: object) -> Room:
+def create_room(*, session: Session, user: User, name: object,
+                encryption_required: object = True) -> Room:
     clean_name = validation.clean_room_name(name)
     key = validation.room_name_key(clean_name)
     taken = f"A room named “{clean_name}” already exists."
     if session.exec(select(Room.id).where(Room.name_key == key)).first() is not None:
         raise RoomNameTaken(taken)
-    room = Room(name=clean_name, name_key=key, owner_id=user.id)
+    room = Room(name=clean_name, name_key=key, owner_id=user.id,
+                encryption_required=encryption_required is not False)
     session.add(room)
     try:
         session.flush()

@@ -70,6 +70,22 @@ def hearing_controls(participant: rx.Var[ParticipantView]) -> rx.Component:
     )
 
 
+def encryption_badge() -> rx.Component:
+    return rx.match(
+        CallState.encryption,
+        ("on", rx.cond(
+            CallState.everyone_encrypted,
+            rx.badge(rx.icon("lock", size=14), "End-to-end encrypted", color_scheme="green",
+                     data_testid="encryption-status"),
+            rx.badge(rx.icon("lock_open", size=14), "Not fully encrypted", color_scheme="amber",
+                     data_testid="encryption-status"),
+        )),
+        ("off", rx.badge(rx.icon("lock_open", size=14), "Not encrypted in this browser",
+                         color_scheme="amber", data_testid="encryption-status")),
+        rx.fragment(),
+    )
+
+
 def transmit_badge() -> rx.Component:
     return rx.cond(
         CallState.transmitting,
@@ -108,6 +124,10 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
                         rx.icon("video", size=16, aria_label="camera on"),
                         rx.icon("video_off", size=16, aria_label="camera off")),
                 rx.icon("signal", size=16, aria_label=f"connection {quality}", title=quality),
+                rx.cond(participant.undecryptable,
+                        rx.icon("shield_alert", size=16, color="var(--red-9)",
+                                aria_label="media cannot be decrypted",
+                                title="Media from this participant cannot be decrypted")),
                 width="100%",
                 align="center",
                 spacing="2",
@@ -120,6 +140,7 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
         data_identity=participant.identity,
         data_speaking=rx.cond(participant.speaking, "true", "false"),
         data_mic=rx.cond(participant.mic_on, "on", "off"),
+        data_undecryptable=rx.cond(participant.undecryptable, "true", "false"),
         aria_label=participant.name + rx.cond(participant.speaking, ", speaking", ""),
         # the speaking ring comes from LiveKit's active-speaker detection
         outline=rx.cond(participant.speaking, "3px solid var(--green-9)", "3px solid transparent"),
@@ -253,12 +274,13 @@ def control_bar() -> rx.Component:
 def call_panel() -> rx.Component:
     """Always mounted in the lobby; it connects only while a room's call is joined."""
     return live_kit_room(
+        error_callout(CallState.media_error, test_id="media-error"),
         rx.cond(
             CallState.in_call,
             rx.vstack(
-                rx.hstack(connection_badge(), transmit_badge(), rx.spacer(), control_bar(),
+                rx.hstack(connection_badge(), encryption_badge(), transmit_badge(), rx.spacer(),
+                          control_bar(),
                           width="100%", align="center", wrap="wrap", spacing="3"),
-                error_callout(CallState.media_error, test_id="media-error"),
                 rx.cond(
                     CallState.talking_while_muted,
                     rx.callout(
@@ -297,6 +319,8 @@ def call_panel() -> rx.Component:
         audio_output_id=CallState.audio_output_id,
         video_input_id=CallState.video_input_id,
         gains=CallState.gains,
+        e2ee_key=CallState.e2ee_key,
+        e2ee_required=CallState.encryption_required,
         push_to_talk=CallState.push_to_talk,
         push_to_talk_key=CallState.push_to_talk_key,
         noise_suppression=CallState.noise_suppression,
@@ -309,4 +333,5 @@ def call_panel() -> rx.Component:
         on_devices=CallState.set_devices,
         on_transmitting=CallState.set_transmitting,
         on_talking_while_muted=CallState.show_muted_hint,
+        on_encryption=CallState.set_encryption,
     )

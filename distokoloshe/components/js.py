@@ -50,6 +50,8 @@ class LiveKitRoom(rx.Component):
     audio_output_id: rx.Var[str]
     video_input_id: rx.Var[str]
     gains: rx.Var[dict[str, float]]
+    e2ee_key: rx.Var[str]
+    e2ee_required: rx.Var[bool]
     push_to_talk: rx.Var[bool]
     push_to_talk_key: rx.Var[str]
     noise_suppression: rx.Var[bool]
@@ -63,6 +65,7 @@ class LiveKitRoom(rx.Component):
     on_devices: rx.EventHandler[lambda devices: [devices]]
     on_transmitting: rx.EventHandler[lambda transmitting: [transmitting]]
     on_talking_while_muted: rx.EventHandler[lambda: []]
+    on_encryption: rx.EventHandler[lambda status: [status]]
 
 
 class ParticipantVideo(rx.Component):

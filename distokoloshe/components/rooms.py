@@ -35,6 +35,11 @@ def create_room_form() -> rx.Component:
         rx.vstack(
             labeled_input("New room", "room_name", max_length=ROOM_NAME_MAX,
                           placeholder="e.g. General"),
+            rx.el.label(
+                rx.el.input(type="checkbox", name="allow_unencrypted"),
+                " Let browsers without end-to-end encryption join",
+                class_name="dtk-check",
+            ),
             error_callout(RoomsState.create_error, test_id="create-room-error"),
             rx.button(rx.icon("plus", size=16, aria_hidden="true"), "Create room",
                       type="submit", width="100%"),

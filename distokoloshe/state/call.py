@@ -11,7 +11,7 @@ import dataclasses
 
 import reflex as rx
 
-from distokoloshe import livekit_tokens, preferences, rooms
+from distokoloshe import e2ee, livekit_tokens, preferences, rooms
 from distokoloshe.validation import InvalidInput
 from distokoloshe.settings import get_settings
 from distokoloshe.state.session import NotSignedIn, SessionState
@@ -33,6 +33,8 @@ class ParticipantView:
     quality: str
     volume: int
     muted_for_me: bool
+    encrypted: bool
+    undecryptable: bool
 
 
 @dataclasses.dataclass
@@ -58,6 +60,7 @@ def _participant(raw: object, hearing: dict[str, list]) -> ParticipantView | Non
         cam_on=raw.get("cam_on") is True, speaking=raw.get("speaking") is True,
         quality=_text(raw.get("quality"), 16) or "unknown",
         volume=volume, muted_for_me=muted,
+        encrypted=raw.get("encrypted") is True, undecryptable=raw.get("undecryptable") is True,
     )
 
 
@@ -68,15 +71,30 @@ def _personal(*, session, user) -> tuple[dict[str, list], dict[str, object]]:
             prefs.model_dump(exclude={"user_id"}))
 
 
-def _join_token(*, session, user, room_id) -> tuple[int, str]:
+@dataclasses.dataclass(frozen=True)
+class _Admission:
+    room_id: int
+    token: str
+    e2ee_key: str
+    encryption_required: bool
+
+
+def _admit(*, session, user, room_id) -> _Admission:
+    """A join token and the room's current key, for a verified user and an existing room."""
     room = rooms.get_room(session=session, room_id=room_id)
-    return room.id, livekit_tokens.mint_join_token(user, room)
+    return _Admission(room.id, livekit_tokens.mint_join_token(user, room),
+                      e2ee.room_key(room.id, room.key_epoch), room.encryption_required)
 
 
 class CallState(rx.State):
     room_id: int = 0
     server_url: str = ""
     token: str = ""
+    # This room's media key; only ever in the state of a user admitted to the room.
+    e2ee_key: str = ""
+    encryption_required: bool = True
+    # reported by the browser: "on", "off" (joined without), or "" before connecting
+    encryption: str = ""
     # idle, connecting, connected, reconnecting
     connection: str = "idle"
     mic_on: bool = True
@@ -104,6 +122,11 @@ class CallState(rx.State):
     @rx.var
     def in_call(self) -> bool:
         return self.room_id != 0
+
+    @rx.var
+    def everyone_encrypted(self) -> bool:
+        """Whether every participant's media is end-to-end encrypted (as LiveKit reports)."""
+        return all(p.encrypted for p in self.participants)
 
     @rx.var
     def gains(self) -> dict[str, float]:
@@ -194,7 +217,10 @@ class CallState(rx.State):
         self.talking_while_muted = False
 
     async def _mint(self, room_id: object) -> None:
-        self.room_id, self.token = await self._as_user(_join_token, room_id=room_id)
+        admission = await self._as_user(_admit, room_id=room_id)
+        self.room_id, self.token = admission.room_id, admission.token
+        self.e2ee_key = admission.e2ee_key
+        self.encryption_required = admission.encryption_required
         self.server_url = get_settings().livekit_url
 
     async def _join(self, room_id: int) -> None:
@@ -202,6 +228,7 @@ class CallState(rx.State):
         if room_id == self.room_id and self.token:
             return
         self._reset_call()
+        self.media_error = ""
         try:
             await self._mint(room_id)
         except (NotSignedIn, rooms.RoomNotFound):
@@ -211,12 +238,14 @@ class CallState(rx.State):
 
     def _reset_call(self) -> None:
         self.room_id, self.token, self.server_url = 0, "", ""
-        self.connection, self.media_error = "idle", ""
+        self.e2ee_key, self.encryption = "", ""
+        self.connection = "idle"
         self.participants = []
         self.transmitting = self.talking_while_muted = False
 
     def leave(self):
         self._reset_call()
+        self.media_error = ""
 
     def toggle_mic(self):
         if self.deafened:  # unmuting also undeafens, as people expect
@@ -257,6 +286,8 @@ class CallState(rx.State):
             from distokoloshe.state.rooms import RoomsState  # the lobby refreshes its list
 
             self._reset_call()
+            if reason != "E2EE_UNSUPPORTED":  # that one's explanation stays on screen
+                self.media_error = ""
             return RoomsState.refresh_rooms
         if state in ("connecting", "connected", "reconnecting"):
             self.connection = state
@@ -275,6 +306,10 @@ class CallState(rx.State):
                 await self._mint(self.room_id)
             except (NotSignedIn, rooms.RoomNotFound):
                 self._reset_call()
+
+    def set_encryption(self, status: str):
+        if status in ("on", "off"):
+            self.encryption = status
 
     def set_participants(self, participants: list):
         if not self.in_call or not isinstance(participants, list):

@@ -19,11 +19,13 @@ class RoomRow:
     name: str
     owner_name: str
     mine: bool
+    encryption_required: bool
 
 
 def _lobby(*, session, user) -> tuple[list[RoomRow], int]:
     summaries = rooms.list_rooms(session=session)
-    rows = [RoomRow(r.id, r.name, r.owner_name, r.owner_id == user.id) for r in summaries]
+    rows = [RoomRow(r.id, r.name, r.owner_name, r.owner_id == user.id, r.encryption_required)
+            for r in summaries]
     last = rooms.last_room(session=session, user=user)
     return rows, last.id if last is not None else NO_ROOM
 
@@ -80,9 +82,11 @@ class RoomsState(rx.State):
 
     async def create_room(self, form_data: dict):
         self.create_error = ""
-        name = form_data.get("room_name", "") if isinstance(form_data, dict) else None
+        fields = form_data if isinstance(form_data, dict) else {}
         try:
-            room = await self._run(rooms.create_room, name=name)
+            room = await self._run(rooms.create_room, name=fields.get("room_name"),
+                                   # an unchecked checkbox is simply absent from the form
+                                   encryption_required="allow_unencrypted" not in fields)
             await self._run(rooms.remember_room, room_id=room.id)
             await self._refresh()
         except NotSignedIn:

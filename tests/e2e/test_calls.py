@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import expect
 from sqlmodel import Session, select
 
-from distokoloshe import livekit_admin, livekit_tokens
+from distokoloshe import e2ee, livekit_admin, livekit_tokens
 from distokoloshe.db import make_engine
 from distokoloshe.models import Room, User
 from distokoloshe.settings import Settings
@@ -28,9 +28,12 @@ DENY_MICROPHONE = """
 """
 
 
-def _settings(livekit) -> Settings:
+def _settings(livekit, app=None) -> Settings:
+    """The app's LiveKit keys and, given the app, its E2EE secret."""
+    e2ee_secret = app.env["E2EE_SECRET"] if app is not None else "y" * 40
     return Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
-                    livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40)
+                    livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
+                    e2ee_secret=e2ee_secret)
 
 
 def _lookup(app, username: str, room_name: str) -> tuple[User, Room]:
@@ -42,11 +45,16 @@ def _lookup(app, username: str, room_name: str) -> tuple[User, Room]:
     return user, room
 
 
-async def _python_peer(app, livekit, seed_user, room_name: str) -> tuple[TonePeer, str]:
-    username = seed_user(display_name="Python peer")
+async def _python_peer(app, livekit, seed_user, room_name: str, *, key: str | None = "room",
+                       name: str = "Python peer") -> tuple[TonePeer, str]:
+    """A Python participant with the room's real key (the default), another key, or none."""
+    username = seed_user(display_name=name)
     user, room = _lookup(app, username, room_name)
-    token = livekit_tokens.mint_join_token(user, room, settings=_settings(livekit))
-    peer = await TonePeer().connect(livekit.url, token)
+    settings = _settings(livekit, app)
+    token = livekit_tokens.mint_join_token(user, room, settings=settings)
+    if key == "room":
+        key = e2ee.room_key(room.id, room.key_epoch, settings=settings)
+    peer = await TonePeer().connect(livekit.url, token, e2ee_key=key)
     return peer, str(user.id)
 
 

@@ -35,8 +35,13 @@ class TonePeer:
         self._tasks: set[asyncio.Task] = set()
         self.room.on("track_subscribed", self._on_track)
 
-    async def connect(self, url: str, token: str) -> TonePeer:
-        await asyncio.wait_for(self.room.connect(url, token), timeout=15)
+    async def connect(self, url: str, token: str, *, e2ee_key: str | None = None) -> TonePeer:
+        """Join; with `e2ee_key`, encrypt and decrypt media with that room passphrase."""
+        options = rtc.RoomOptions()
+        if e2ee_key is not None:
+            options = rtc.RoomOptions(encryption=rtc.E2EEOptions(
+                key_provider_options=rtc.KeyProviderOptions(shared_key=e2ee_key.encode())))
+        await asyncio.wait_for(self.room.connect(url, token, options), timeout=15)
         return self
 
     def _on_track(self, track, _publication, participant) -> None:

@@ -1,0 +1,126 @@
+"""End-to-end encryption: on by default, interoperable with the Python SDK, failing closed.
+
+The right-key case in both directions (browser <-> Python peer with the app-derived key)
+is test_calls.py's first test, since every call is encrypted by default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+
+import pytest
+from playwright.async_api import expect
+
+from tests.e2e.conftest import log_in
+from tests.e2e.test_calls import _heard, _join_new_room, _lookup, _python_peer, _tile
+
+pytestmark = pytest.mark.e2e
+
+# Test instrumentation: make this page look like a browser without encoded transforms,
+# which livekit-client's isE2EESupported() then reports as unsupported.
+NO_ENCODED_TRANSFORMS = """
+(() => {
+  for (const proto of [RTCRtpSender.prototype, RTCRtpReceiver.prototype]) {
+    delete proto.transform;
+    delete proto.createEncodedStreams;
+  }
+  delete window.RTCRtpScriptTransform;
+})();
+"""
+UNSUPPORTED = "This room requires end-to-end encryption, which this browser does not support."
+
+
+async def test_calls_are_end_to_end_encrypted_by_default(new_page, seed_user):
+    alice, bob = await new_page(), await new_page()
+    _, room_name = await _join_new_room(alice, seed_user, "Enc Alice")
+    await log_in(bob, seed_user(display_name="Enc Bob"))
+    await bob.get_by_role("button", name=room_name, exact=True).click()
+    for page in (alice, bob):
+        await expect(page.get_by_test_id("encryption-status")).to_have_text(
+            "End-to-end encrypted", timeout=20_000)
+
+
+async def test_a_wrong_key_cannot_decode_either_way(new_page, app, livekit, seed_user):
+    page = await new_page()
+    username, room_name = await _join_new_room(page, seed_user, "Keyholder")
+    browser_user, _ = _lookup(app, username, room_name)
+    intruder, _ = await _python_peer(app, livekit, seed_user, room_name,
+                                     key=secrets.token_urlsafe(32), name="Intruder")
+    control, _ = await _python_peer(app, livekit, seed_user, room_name)  # the real key
+    try:
+        await intruder.publish_tone()
+        assert await control.wait_for_sound(str(browser_user.id)) > 0.02  # media does flow
+
+        since = time.monotonic()
+        await asyncio.sleep(5)
+        assert intruder.loudest(str(browser_user.id), since) < 0.005, "wrong key decoded audio"
+        # Whatever the wrong-key peer sends never plays as sound in the browser.
+        await expect(_tile(page, "Intruder")).to_be_visible()
+        played = await _heard(page, "Intruder", seconds=3)
+        assert played < 0.002, f"browser played undecryptable media ({played:.4f})"
+    finally:
+        await intruder.close()
+        await control.close()
+
+
+async def test_wrong_key_participant_is_flagged(new_page, app, livekit, seed_user):
+    page = await new_page()
+    _, room_name = await _join_new_room(page, seed_user, "Watcher")
+    intruder, _ = await _python_peer(app, livekit, seed_user, room_name,
+                                     key=secrets.token_urlsafe(32))
+    try:
+        await intruder.publish_tone()
+        await expect(_tile(page, "Python peer")).to_have_attribute(
+            "data-undecryptable", "true", timeout=20_000)
+    finally:
+        await intruder.close()
+
+
+async def test_unencrypted_peer_makes_the_room_not_fully_encrypted(new_page, app, livekit,
+                                                                   seed_user):
+    page = await new_page()
+    _, room_name = await _join_new_room(page, seed_user, "Observer")
+    await expect(page.get_by_test_id("encryption-status")).to_have_text(
+        "End-to-end encrypted", timeout=20_000)
+    plain, _ = await _python_peer(app, livekit, seed_user, room_name, key=None)
+    try:
+        await plain.publish_tone()
+        await expect(page.get_by_test_id("encryption-status")).to_have_text(
+            "Not fully encrypted", timeout=20_000)
+    finally:
+        await plain.close()
+
+
+async def test_browser_without_e2ee_cannot_join_a_room_that_requires_it(new_page, seed_user):
+    owner = await new_page()
+    _, room_name = await _join_new_room(owner, seed_user, "Strict owner")
+    old = await new_page()
+    await old.context.add_init_script(NO_ENCODED_TRANSFORMS)
+    await log_in(old, seed_user(display_name="Old browser"))
+    await old.get_by_role("button", name=room_name, exact=True).click()
+    await expect(old.get_by_test_id("media-error")).to_contain_text(UNSUPPORTED)
+    await expect(old.get_by_role("button", name="Join call")).to_be_visible()
+    await asyncio.sleep(2)
+    await expect(owner.get_by_test_id("participant-tile")).to_have_count(1)
+
+
+async def test_room_that_allows_it_admits_a_browser_without_e2ee_and_says_so(new_page,
+                                                                             seed_user):
+    owner = await new_page()
+    await log_in(owner, seed_user(display_name="Lenient owner"))
+    room_name = "Open " + secrets.token_hex(3)
+    await owner.get_by_label("New room").fill(room_name)
+    await owner.get_by_label("Let browsers without end-to-end encryption join").check()
+    await owner.get_by_role("button", name="Create room").click()
+    await expect(owner.get_by_text("Connected", exact=True)).to_be_visible(timeout=20_000)
+
+    old = await new_page()
+    await old.context.add_init_script(NO_ENCODED_TRANSFORMS)
+    await log_in(old, seed_user(display_name="Old browser"))
+    await old.get_by_role("button", name=room_name, exact=True).click()
+    await expect(old.get_by_test_id("encryption-status")).to_have_text(
+        "Not encrypted in this browser", timeout=20_000)
+    await expect(owner.get_by_test_id("encryption-status")).to_have_text(
+        "Not fully encrypted", timeout=20_000)
