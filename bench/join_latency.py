@@ -188,7 +188,7 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
     settings = Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
                         livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
                         e2ee_secret=app.env["E2EE_SECRET"])
-    room_key = e2ee.room_key(seeded["room_a"].id, seeded["room_a"].key_epoch, settings=settings)
+    room_key = e2ee.current_room_key(seeded["room_a"], settings=settings)
     users, room_a = seeded["users"], seeded["room_a"]
     wait_for_rise = wait_for_rise_js(INBOUND_AUDIO_ENERGY)
     rise_args = {"eps": EPSILON, "timeoutMs": RUN_TIMEOUT_MS, "pollMs": POLL_MS}
@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
                             e2ee_secret=app.env["E2EE_SECRET"])
         peer.start(livekit.url, livekit_tokens.mint_join_token(
             seeded["users"]["peer"], seeded["room_a"], settings=settings),
-            e2ee.room_key(seeded["room_a"].id, seeded["room_a"].key_epoch, settings=settings))
+            e2ee.current_room_key(seeded["room_a"], settings=settings))
         print(f"ready after {time.monotonic() - started:.0f} s; measuring", file=sys.stderr,
               flush=True)
         worker_path = umd_path.with_name("livekit-client.e2ee.worker.js")

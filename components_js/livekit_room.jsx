@@ -10,6 +10,21 @@ const RoomContext = createContext(null);
 const loadLiveKit = () => import("livekit-client");
 // The E2EE worker decrypts frames off the main thread; bundled as its own file.
 const loadE2EEWorker = () => import("livekit-client/e2ee-worker?worker");
+// One shared key per room, placed at the slot of its epoch, so senders switch to a new
+// key while frames still in flight under the old one can be decrypted.
+function makeRoomKeyProvider(lk) {
+  class RoomKeyProvider extends lk.BaseKeyProvider {
+    constructor() {
+      super({ sharedKey: true, ratchetWindowSize: 0, failureTolerance: -1 });
+    }
+
+    async setRoomKey(passphrase, index) {
+      this.onSetEncryptionKey(await lk.createKeyMaterialFromString(passphrase), undefined, index);
+    }
+  }
+  return new RoomKeyProvider();
+}
+
 const E2EE_UNSUPPORTED = "This room requires end-to-end encryption, which this browser does not support. Try a current Chrome, Edge, Firefox or Safari.";
 
 // Remote audio plays through our own WebAudio graph, so a listener's volume can go
@@ -116,22 +131,22 @@ function mediaErrorMessage(kind, error) {
 
 export function LiveKitRoom({
   serverUrl, token, micEnabled, camEnabled, deafened,
-  audioInputId, audioOutputId, videoInputId, gains, e2eeKey, e2eeRequired,
+  audioInputId, audioOutputId, videoInputId, gains, e2eeKey, e2eeKeyIndex, e2eeRequired,
   pushToTalk, pushToTalkKey, noiseSuppression, echoCancellation, autoGainControl,
   joinLeaveSounds,
   onConnectionChange, onParticipants, onMediaError, onDevices, onTransmitting,
-  onTalkingWhileMuted, onEncryption, children,
+  onTalkingWhileMuted, onEncryption, onKeyEpoch, children,
 }) {
   const [state, setState] = useState({ lk: null, room: null, audio: null });
   const [keyHeld, setKeyHeld] = useState(false);
   // Latest props and callbacks, so the connection effect does not re-run when Python re-renders.
   const events = useRef({});
   events.current = { onConnectionChange, onParticipants, onMediaError, onDevices, onTransmitting,
-    onTalkingWhileMuted, onEncryption };
+    onTalkingWhileMuted, onEncryption, onKeyEpoch };
   const emit = (name, ...args) => events.current[name] && events.current[name](...args);
   const latest = useRef({});
   latest.current = { gains, joinLeaveSounds, noiseSuppression, echoCancellation, autoGainControl,
-    e2eeKey, e2eeRequired };
+    e2eeKey, e2eeKeyIndex, e2eeRequired };
   const undecryptable = useRef(new Set());
 
   useEffect(() => {
@@ -141,7 +156,7 @@ export function LiveKitRoom({
     const start = async () => {
       const lk = await loadLiveKit();
       if (cancelled) return;
-      const { Room, RoomEvent, Track, DisconnectReason, ExternalE2EEKeyProvider, isE2EESupported } = lk;
+      const { Room, RoomEvent, Track, DisconnectReason, isE2EESupported } = lk;
       const { noiseSuppression: ns, echoCancellation: ec, autoGainControl: agc } = latest.current;
       // Encrypt whenever the browser can; fail closed where the room requires it.
       let e2ee;
@@ -149,8 +164,8 @@ export function LiveKitRoom({
       if (key && isE2EESupported()) {
         const { default: E2EEWorker } = await loadE2EEWorker();
         if (cancelled) return;
-        const keyProvider = new ExternalE2EEKeyProvider();
-        await keyProvider.setKey(key);
+        const keyProvider = makeRoomKeyProvider(lk);
+        await keyProvider.setRoomKey(key, latest.current.e2eeKeyIndex || 0);
         e2ee = { keyProvider, worker: new E2EEWorker() };
       } else if (key && latest.current.e2eeRequired) {
         emit("onMediaError", "encryption", E2EE_UNSUPPORTED);
@@ -166,6 +181,13 @@ export function LiveKitRoom({
       });
       const audio = new AudioGraph();
       const report = () => emit("onParticipants", describeParticipants(lk, room, undecryptable.current));
+      const onRoomMetadata = (metadata) => {
+        // The backend announces key changes here: an epoch number, never a key.
+        try {
+          const epoch = JSON.parse(metadata || "{}").key_epoch;
+          if (Number.isInteger(epoch)) emit("onKeyEpoch", epoch);
+        } catch (error) { /* metadata that is not ours */ }
+      };
       const onEncryptionError = (error, participant) => {
         const identity = (participant && participant.identity) || (error && error.participantIdentity);
         if (identity && !undecryptable.current.has(identity)) {
@@ -213,6 +235,7 @@ export function LiveKitRoom({
         [RoomEvent.ParticipantNameChanged, report],
         [RoomEvent.ParticipantEncryptionStatusChanged, report],
         [RoomEvent.EncryptionError, onEncryptionError],
+        [RoomEvent.RoomMetadataChanged, onRoomMetadata],
         [RoomEvent.MediaDevicesChanged, reportDevices],
         [RoomEvent.Reconnecting, () => emit("onConnectionChange", "reconnecting", "")],
         [RoomEvent.Reconnected, () => { emit("onConnectionChange", "connected", ""); report(); }],
@@ -231,7 +254,7 @@ export function LiveKitRoom({
           if (cancelled) return;
           if (e2ee) await room.setE2EEEnabled(true);
           emit("onEncryption", e2ee ? "on" : "off");
-          setState({ lk, room, audio });
+          setState({ lk, room, audio, keyProvider: e2ee && e2ee.keyProvider });
           emit("onConnectionChange", "connected", "");
           room.startAudio().catch(() => {});
           audio.context.resume().catch(() => {});
@@ -248,9 +271,14 @@ export function LiveKitRoom({
       setState({ lk: null, room: null, audio: null });
       cleanup();
     };
-  }, [serverUrl, token, e2eeKey]);
+  }, [serverUrl, token]);
 
-  const { room, audio } = state;
+  const { room, audio, keyProvider } = state;
+
+  // A new room key (after someone was removed) applies without reconnecting.
+  useEffect(() => {
+    if (keyProvider && e2eeKey) keyProvider.setRoomKey(e2eeKey, e2eeKeyIndex || 0);
+  }, [keyProvider, e2eeKey, e2eeKeyIndex]);
 
   // Push-to-talk: the microphone is live only while the chosen key is held.
   useEffect(() => {

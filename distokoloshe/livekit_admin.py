@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from livekit import api
@@ -44,3 +45,30 @@ async def list_participant_identities(room_id: int, *, settings: Settings | None
             api.ListParticipantsRequest(room=livekit_room_name(room_id))
         )
     return [participant.identity for participant in response.participants]
+
+
+async def remove_participant_and_announce_key(room_id: int, identity: str, key_epoch: int, *,
+                                              settings: Settings | None = None) -> bool:
+    """Disconnect one participant, then tell the others (through room metadata, which holds
+    only the epoch number, never a key) that the room key has changed."""
+    settings = settings or get_settings()
+    name = livekit_room_name(room_id)
+    try:
+        async with _client(settings) as client:
+            try:
+                await client.room.remove_participant(
+                    api.RoomParticipantIdentity(room=name, identity=identity))
+            except api.TwirpError as error:
+                if error.code != "not_found":
+                    raise
+            await client.room.update_room_metadata(api.UpdateRoomMetadataRequest(
+                room=name, metadata=json.dumps({"key_epoch": key_epoch})))
+    except api.TwirpError as error:
+        if error.code == "not_found":  # the call has ended; nobody to tell
+            return True
+        log.warning("LiveKit refused a removal in room %s: %s", room_id, error.message)
+        return False
+    except Exception as error:  # noqa: BLE001
+        log.warning("could not reach LiveKit for a removal in room %s: %s", room_id, error)
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 from sqlalchemy import Column, ForeignKey, Integer
@@ -46,7 +47,21 @@ class Room(SQLModel, table=True):
     encryption_required: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     # Part of the room key's derivation; advancing it replaces the key.
     key_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Random per room, so a new room that reuses a deleted room's id gets a new key.
+    # (Nullable only because SQLite cannot tighten a column without rebuilding the table.)
+    key_salt: str | None = Field(default_factory=lambda: secrets.token_hex(16), max_length=32,
+                                 nullable=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class RoomRemoval(SQLModel, table=True):
+    """Someone the owner removed from a room's call; they may not join it again."""
+
+    __tablename__ = "room_removals"
+
+    room_id: int = Field(foreign_key="rooms.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    removed_at: datetime = Field(default_factory=utcnow)
 
 
 class ParticipantVolume(SQLModel, table=True):

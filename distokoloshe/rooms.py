@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from distokoloshe import validation
-from distokoloshe.models import Room, User
+from distokoloshe.models import Room, RoomRemoval, User
 
 
 class RoomNameTaken(Exception):
@@ -20,6 +20,10 @@ class RoomNotFound(Exception):
 
 
 class NotRoomOwner(Exception):
+    pass
+
+
+class RemovedFromRoom(Exception):
     pass
 
 
@@ -95,3 +99,31 @@ def remember_room(*, session: Session, user: User, room_id: object) -> Room:
 def last_room(*, session: Session, user: User) -> Room | None:
     """The room the user was last in, if it still exists."""
     return session.get(Room, user.last_room_id) if user.last_room_id is not None else None
+
+
+def admit(*, session: Session, user: User, room_id: object) -> Room:
+    """The room, if the user may join its call: it exists and its owner has not removed them."""
+    room = get_room(session=session, room_id=room_id)
+    if session.get(RoomRemoval, (room.id, user.id)) is not None:
+        raise RemovedFromRoom("The owner removed you from this room's call.")
+    return room
+
+
+def remove_from_call(*, session: Session, user: User, room_id: object, member_id: object) -> Room:
+    """The owner removes someone: they may not rejoin, and the room's key moves on."""
+    room = get_room(session=session, room_id=room_id)
+    if room.owner_id != user.id:
+        raise NotRoomOwner("Only the room's owner can remove people from its call.")
+    if isinstance(member_id, str) and member_id.isdigit() and len(member_id) < 19:
+        member_id = int(member_id)
+    member = (session.get(User, member_id)
+              if isinstance(member_id, int) and not isinstance(member_id, bool)
+              and 0 < member_id < 2**63 else None)
+    if member is None or member.id == user.id:
+        raise RoomNotFound("That person is not someone you can remove.")
+    if session.get(RoomRemoval, (room.id, member.id)) is None:
+        session.add(RoomRemoval(room_id=room.id, user_id=member.id))
+    room.key_epoch += 1
+    session.add(room)
+    session.flush()
+    return room

@@ -124,6 +124,14 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
                         rx.icon("video", size=16, aria_label="camera on"),
                         rx.icon("video_off", size=16, aria_label="camera off")),
                 rx.icon("signal", size=16, aria_label=f"connection {quality}", title=quality),
+                rx.cond(
+                    CallState.i_own_room & ~participant.is_local,
+                    rx.icon_button(rx.icon("user_x", size=14),
+                                   on_click=CallState.remove_from_call(participant.identity),
+                                   aria_label="Remove " + participant.name + " from the call",
+                                   title="Remove from the call", variant="ghost",
+                                   color_scheme="red", size="1"),
+                ),
                 rx.cond(participant.undecryptable,
                         rx.icon("shield_alert", size=16, color="var(--red-9)",
                                 aria_label="media cannot be decrypted",
@@ -320,6 +328,7 @@ def call_panel() -> rx.Component:
         video_input_id=CallState.video_input_id,
         gains=CallState.gains,
         e2ee_key=CallState.e2ee_key,
+        e2ee_key_index=CallState.e2ee_key_index,
         e2ee_required=CallState.encryption_required,
         push_to_talk=CallState.push_to_talk,
         push_to_talk_key=CallState.push_to_talk_key,
@@ -334,4 +343,5 @@ def call_panel() -> rx.Component:
         on_transmitting=CallState.set_transmitting,
         on_talking_while_muted=CallState.show_muted_hint,
         on_encryption=CallState.set_encryption,
+        on_key_epoch=CallState.update_room_key,
     )

@@ -51,6 +51,7 @@ class LiveKitRoom(rx.Component):
     video_input_id: rx.Var[str]
     gains: rx.Var[dict[str, float]]
     e2ee_key: rx.Var[str]
+    e2ee_key_index: rx.Var[int]
     e2ee_required: rx.Var[bool]
     push_to_talk: rx.Var[bool]
     push_to_talk_key: rx.Var[str]
@@ -66,6 +67,7 @@ class LiveKitRoom(rx.Component):
     on_transmitting: rx.EventHandler[lambda transmitting: [transmitting]]
     on_talking_while_muted: rx.EventHandler[lambda: []]
     on_encryption: rx.EventHandler[lambda status: [status]]
+    on_key_epoch: rx.EventHandler[lambda epoch: [epoch]]
 
 
 class ParticipantVideo(rx.Component):

@@ -11,7 +11,7 @@ import dataclasses
 
 import reflex as rx
 
-from distokoloshe import e2ee, livekit_tokens, preferences, rooms
+from distokoloshe import e2ee, livekit_admin, livekit_tokens, preferences, rooms
 from distokoloshe.validation import InvalidInput
 from distokoloshe.settings import get_settings
 from distokoloshe.state.session import NotSignedIn, SessionState
@@ -76,14 +76,17 @@ class _Admission:
     room_id: int
     token: str
     e2ee_key: str
+    e2ee_key_index: int
     encryption_required: bool
+    owner: bool
 
 
-def _admit(*, session, user, room_id) -> _Admission:
-    """A join token and the room's current key, for a verified user and an existing room."""
-    room = rooms.get_room(session=session, room_id=room_id)
-    return _Admission(room.id, livekit_tokens.mint_join_token(user, room),
-                      e2ee.room_key(room.id, room.key_epoch), room.encryption_required)
+def _admit(*, session, user, room_id, with_token: bool = True) -> _Admission:
+    """A join token and the room's current key, for a user the room admits."""
+    room = rooms.admit(session=session, user=user, room_id=room_id)
+    token = livekit_tokens.mint_join_token(user, room) if with_token else ""
+    return _Admission(room.id, token, e2ee.current_room_key(room), e2ee.key_index(room.key_epoch),
+                      room.encryption_required, room.owner_id == user.id)
 
 
 class CallState(rx.State):
@@ -92,7 +95,9 @@ class CallState(rx.State):
     token: str = ""
     # This room's media key; only ever in the state of a user admitted to the room.
     e2ee_key: str = ""
+    e2ee_key_index: int = 0
     encryption_required: bool = True
+    i_own_room: bool = False
     # reported by the browser: "on", "off" (joined without), or "" before connecting
     encryption: str = ""
     # idle, connecting, connected, reconnecting
@@ -219,9 +224,41 @@ class CallState(rx.State):
     async def _mint(self, room_id: object) -> None:
         admission = await self._as_user(_admit, room_id=room_id)
         self.room_id, self.token = admission.room_id, admission.token
-        self.e2ee_key = admission.e2ee_key
-        self.encryption_required = admission.encryption_required
         self.server_url = get_settings().livekit_url
+        self._take_key(admission)
+        self.encryption_required = admission.encryption_required
+        self.i_own_room = admission.owner
+
+    def _take_key(self, admission: _Admission) -> None:
+        self.e2ee_key, self.e2ee_key_index = admission.e2ee_key, admission.e2ee_key_index
+
+    async def update_room_key(self, _epoch: int):
+        """LiveKit says the room's key moved on: fetch it, if this user is still admitted.
+        The epoch from the browser is only a hint; the database says which key is current."""
+        if not self.in_call:
+            return
+        try:
+            self._take_key(await self._as_user(_admit, room_id=self.room_id, with_token=False))
+        except rooms.RemovedFromRoom as error:
+            self._reset_call()
+            self.media_error = str(error)
+        except (NotSignedIn, rooms.RoomNotFound):
+            self._reset_call()
+
+    async def remove_from_call(self, identity: str):
+        """The room's owner removes someone; everyone else switches to a new key."""
+        if not self.in_call:
+            return
+        try:
+            room = await self._as_user(rooms.remove_from_call, room_id=self.room_id,
+                                       member_id=identity)
+        except (NotSignedIn, rooms.NotRoomOwner, rooms.RoomNotFound) as error:
+            self.media_error = str(error) or "Please log in again."
+            return
+        if not await livekit_admin.remove_participant_and_announce_key(
+                room.id, str(identity), room.key_epoch):
+            self.media_error = "Removed, but the media server could not be told; try again."
+        self._take_key(await self._as_user(_admit, room_id=room.id, with_token=False))
 
     async def _join(self, room_id: int) -> None:
         """Called by the lobby once the room is selected; joining leaves any other call."""
@@ -231,6 +268,10 @@ class CallState(rx.State):
         self.media_error = ""
         try:
             await self._mint(room_id)
+        except rooms.RemovedFromRoom as error:
+            self._reset_call()
+            self.media_error = str(error)
+            return
         except (NotSignedIn, rooms.RoomNotFound):
             self._reset_call()
             return
@@ -238,7 +279,8 @@ class CallState(rx.State):
 
     def _reset_call(self) -> None:
         self.room_id, self.token, self.server_url = 0, "", ""
-        self.e2ee_key, self.encryption = "", ""
+        self.e2ee_key, self.e2ee_key_index, self.encryption = "", 0, ""
+        self.i_own_room = False
         self.connection = "idle"
         self.participants = []
         self.transmitting = self.talking_while_muted = False
@@ -304,7 +346,7 @@ class CallState(rx.State):
                 return
             try:
                 await self._mint(self.room_id)
-            except (NotSignedIn, rooms.RoomNotFound):
+            except (NotSignedIn, rooms.RoomNotFound, rooms.RemovedFromRoom):
                 self._reset_call()
 
     def set_encryption(self, status: str):

@@ -52,9 +52,12 @@ async def _python_peer(app, livekit, seed_user, room_name: str, *, key: str | No
     user, room = _lookup(app, username, room_name)
     settings = _settings(livekit, app)
     token = livekit_tokens.mint_join_token(user, room, settings=settings)
+    index = e2ee.key_index(room.key_epoch)
     if key == "room":
-        key = e2ee.room_key(room.id, room.key_epoch, settings=settings)
+        key = e2ee.current_room_key(room, settings=settings)
     peer = await TonePeer().connect(livekit.url, token, e2ee_key=key)
+    if key is not None and index:
+        peer.set_room_key(key, index)
     return peer, str(user.id)
 
 

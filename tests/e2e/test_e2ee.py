@@ -124,3 +124,65 @@ async def test_room_that_allows_it_admits_a_browser_without_e2ee_and_says_so(new
         "Not encrypted in this browser", timeout=20_000)
     await expect(owner.get_by_test_id("encryption-status")).to_have_text(
         "Not fully encrypted", timeout=20_000)
+
+
+async def test_removal_rotates_the_key_and_keeps_the_others_talking(new_page, app, livekit,
+                                                                    seed_user):
+    from distokoloshe import e2ee
+    from tests.e2e.test_calls import _settings
+
+    owner, member = await new_page(), await new_page()
+    owner_name, room_name = await _join_new_room(owner, seed_user, "Rotating owner")
+    owner_user, room = _lookup(app, owner_name, room_name)
+    await log_in(member, seed_user(display_name="Staying member"))
+    await member.get_by_role("button", name=room_name, exact=True).click()
+    removed, _ = await _python_peer(app, livekit, seed_user, room_name, name="Removed")
+    # Stands for the removed person's old key in the hands of anyone who still gets media.
+    eavesdropper, _ = await _python_peer(app, livekit, seed_user, room_name, name="Old key")
+    try:
+        assert await eavesdropper.wait_for_sound(str(owner_user.id)) > 0.02  # key works now
+        gone = asyncio.Event()
+        removed.room.on("disconnected", lambda *_: gone.set())
+
+        await owner.get_by_role("button", name="Remove Removed from the call").click()
+        await asyncio.wait_for(gone.wait(), timeout=15)
+        await expect(_tile(owner, "Removed")).to_have_count(0, timeout=15_000)
+
+        _, room = _lookup(app, owner_name, room_name)
+        assert room.key_epoch == 1
+        settings = _settings(livekit, app)
+        follower, _ = await _python_peer(app, livekit, seed_user, room_name, name="New key")
+        try:
+            assert await follower.wait_for_sound(str(owner_user.id)) > 0.02
+        finally:
+            await follower.close()
+        await asyncio.sleep(1)
+        since = time.monotonic()
+        await asyncio.sleep(4)
+        assert eavesdropper.loudest(str(owner_user.id), since) < 0.005, "old key still decodes"
+        # The member switched keys without leaving the call and still hears the owner.
+        await expect(member.get_by_text("Connected", exact=True)).to_be_visible()
+        assert await _heard(member, "Rotating owner", seconds=3) > 0.02
+        assert e2ee.current_room_key(room, settings=settings) != e2ee.room_key(
+            room.id, 0, salt=room.key_salt, settings=settings)
+    finally:
+        await removed.close()
+        await eavesdropper.close()
+
+
+async def test_a_removed_user_cannot_rejoin(new_page, seed_user):
+    owner, guest = await new_page(), await new_page()
+    _, room_name = await _join_new_room(owner, seed_user, "Door owner")
+    await log_in(guest, seed_user(display_name="Ejected"))
+    await guest.get_by_role("button", name=room_name, exact=True).click()
+    await expect(_tile(owner, "Ejected")).to_be_visible(timeout=20_000)
+
+    await owner.get_by_role("button", name="Remove Ejected from the call").click()
+    await expect(_tile(owner, "Ejected")).to_have_count(0, timeout=15_000)
+    await expect(guest.get_by_test_id("participant-tile")).to_have_count(0, timeout=15_000)
+
+    await guest.reload()
+    await expect(guest.get_by_test_id("media-error")).to_have_text(
+        "The owner removed you from this room's call.", timeout=15_000)
+    await asyncio.sleep(2)
+    await expect(owner.get_by_test_id("participant-tile")).to_have_count(1)

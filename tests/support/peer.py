@@ -44,6 +44,13 @@ class TonePeer:
         await asyncio.wait_for(self.room.connect(url, token, options), timeout=15)
         return self
 
+    def set_room_key(self, key: str, index: int) -> None:
+        """Use `key` at slot `index` for decrypting, and encrypt with it from now on."""
+        manager = self.room.e2ee_manager
+        manager.key_provider.set_shared_key(key.encode(), index)
+        for cryptor in manager.frame_cryptors():
+            cryptor.set_key_index(index)
+
     def _on_track(self, track, _publication, participant) -> None:
         if track.kind == rtc.TrackKind.KIND_AUDIO:
             self._spawn(self._listen(track, participant.identity))
