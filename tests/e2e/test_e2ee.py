@@ -11,6 +11,7 @@ import secrets
 import time
 
 import pytest
+from livekit import rtc
 from playwright.async_api import expect
 
 from tests.e2e.conftest import log_in
@@ -29,6 +30,7 @@ NO_ENCODED_TRANSFORMS = """
   delete window.RTCRtpScriptTransform;
 })();
 """
+BROWSER_TONE_HZ = 440.0  # what every test browser's fake microphone plays
 UNSUPPORTED = "This room requires end-to-end encryption, which this browser does not support."
 
 
@@ -55,7 +57,11 @@ async def test_a_wrong_key_cannot_decode_either_way(new_page, app, livekit, seed
 
         since = time.monotonic()
         await asyncio.sleep(5)
-        assert intruder.loudest(str(browser_user.id), since) < 0.005, "wrong key decoded audio"
+        browser_id = str(browser_user.id)
+        assert control.tone_frames(browser_id, since, BROWSER_TONE_HZ) > 100
+        assert intruder.tone_frames(browser_id, since, BROWSER_TONE_HZ) == 0
+        assert intruder.loudest(browser_id, since) < 0.005, "wrong key decoded audio"
+        assert (browser_id, rtc.EncryptionState.DECRYPTION_FAILED) in intruder.e2ee_states
         # Whatever the wrong-key peer sends never plays as sound in the browser.
         await expect(_tile(page, "Intruder")).to_be_visible()
         played = await _heard(page, "Intruder", seconds=3)
@@ -76,6 +82,55 @@ async def test_wrong_key_participant_is_flagged(new_page, app, livekit, seed_use
             "data-undecryptable", "true", timeout=20_000)
     finally:
         await intruder.close()
+
+
+async def test_a_peer_without_e2ee_cannot_decode_the_media(new_page, app, livekit, seed_user):
+    page = await new_page()
+    username, room_name = await _join_new_room(page, seed_user, "Sealed")
+    browser_user, _ = _lookup(app, username, room_name)
+    plain, _ = await _python_peer(app, livekit, seed_user, room_name, key=None, name="Plain")
+    control, _ = await _python_peer(app, livekit, seed_user, room_name)
+    try:
+        assert await control.wait_for_sound(str(browser_user.id)) > 0.02
+        since = time.monotonic()
+        await asyncio.sleep(5)
+        browser_id = str(browser_user.id)
+
+        def tonal_share(peer) -> float:
+            heard = peer.tone_frames(browser_id, since, BROWSER_TONE_HZ)
+            return heard / max(peer.frames(browser_id, since), 1)
+
+        # Decoding ciphertext as Opus yields noise that only now and then lands near 440 Hz.
+        assert tonal_share(control) > 0.9
+        assert tonal_share(plain) < 0.05, f"{tonal_share(plain):.0%} of frames decoded"
+    finally:
+        await plain.close()
+        await control.close()
+
+
+async def test_the_key_reaches_only_its_room_members_and_never_the_log(new_page, app, livekit,
+                                                                       seed_user):
+    from distokoloshe import e2ee
+    from tests.e2e.test_calls import _settings
+
+    outsider = await new_page()
+    received: list[str] = []
+    outsider.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda frame: received.append(str(frame))))
+    await _join_new_room(outsider, seed_user, "Outsider")  # in a room of their own
+
+    member = await new_page()
+    username, room_name = await _join_new_room(member, seed_user, "Member")
+    _, room = _lookup(app, username, room_name)
+    key = e2ee.current_room_key(room, settings=_settings(livekit, app))
+    await outsider.reload()  # the outsider's page now lists the member's room, too
+    await expect(outsider.get_by_role("button", name=room_name, exact=True)).to_be_visible()
+    await asyncio.sleep(1)
+
+    assert received, "captured no websocket traffic"
+    assert not any(key in frame for frame in received), "another user's browser got the key"
+    assert key not in app.log_path.read_text(errors="replace")
+    assert key not in livekit.log_path.read_text(errors="replace")
 
 
 async def test_unencrypted_peer_makes_the_room_not_fully_encrypted(new_page, app, livekit,

@@ -31,16 +31,22 @@ def tone_wav(path, *, seconds: float = 10.0, frequency: float = 440.0, amplitude
 class TonePeer:
     def __init__(self) -> None:
         self.room = rtc.Room()
-        self.levels: list[tuple[float, str, float]] = []  # (time, identity, rms 0..1)
+        # (time, identity, rms 0..1, dominant frequency in Hz) per received 10 ms frame
+        self.levels: list[tuple[float, str, float, float]] = []
+        self.e2ee_states: list[tuple[str, int]] = []  # (identity, rtc.EncryptionState)
         self._tasks: set[asyncio.Task] = set()
         self.room.on("track_subscribed", self._on_track)
+        self.room.on("e2ee_state_changed",
+                     lambda participant, state: self.e2ee_states.append((participant.identity, state)))
 
     async def connect(self, url: str, token: str, *, e2ee_key: str | None = None) -> TonePeer:
         """Join; with `e2ee_key`, encrypt and decrypt media with that room passphrase."""
         options = rtc.RoomOptions()
         if e2ee_key is not None:
+            # failure_tolerance >= 0 makes decryption failures reported, not silently retried
             options = rtc.RoomOptions(encryption=rtc.E2EEOptions(
-                key_provider_options=rtc.KeyProviderOptions(shared_key=e2ee_key.encode())))
+                key_provider_options=rtc.KeyProviderOptions(shared_key=e2ee_key.encode(),
+                                                            failure_tolerance=0)))
         await asyncio.wait_for(self.room.connect(url, token, options), timeout=15)
         return self
 
@@ -65,7 +71,12 @@ class TonePeer:
         async for event in stream:
             samples = np.frombuffer(event.frame.data, dtype=np.int16).astype(np.float32)
             rms = float(np.sqrt(np.mean(samples**2)) / 32768) if samples.size else 0.0
-            self.levels.append((time.monotonic(), identity, rms))
+            power = np.abs(np.fft.rfft(samples)) ** 2 if samples.size else np.zeros(1)
+            peak = int(np.argmax(power))
+            # a tone puts nearly all its power in the bins around its peak; noise does not
+            share = float(power[max(peak - 1, 0):peak + 2].sum() / max(power.sum(), 1e-9))
+            dominant = peak * SAMPLE_RATE / max(samples.size, 1) if share > 0.6 else 0.0
+            self.levels.append((time.monotonic(), identity, rms, dominant))
             del self.levels[:-5000]
 
     async def publish_tone(self, frequency: float = 660.0, amplitude: float = 0.3) -> None:
@@ -86,8 +97,17 @@ class TonePeer:
             n += FRAME_SAMPLES
 
     def loudest(self, identity: str, since: float) -> float:
-        return max((rms for at, who, rms in self.levels if who == identity and at >= since),
+        return max((rms for at, who, rms, _ in self.levels if who == identity and at >= since),
                    default=0.0)
+
+    def frames(self, identity: str, since: float) -> int:
+        return sum(1 for at, who, *_ in self.levels if who == identity and at >= since)
+
+    def tone_frames(self, identity: str, since: float, frequency: float) -> int:
+        """How many audible frames since `since` are a clean tone at `frequency` (±100 Hz)."""
+        return sum(1 for at, who, rms, dominant in self.levels
+                   if who == identity and at >= since and rms > 0.01
+                   and abs(dominant - frequency) <= 100)
 
     async def wait_for_sound(self, identity: str, *, threshold: float = 0.02,
                              timeout: float = 20.0) -> float:
