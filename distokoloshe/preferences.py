@@ -12,6 +12,7 @@ from distokoloshe.models import ParticipantVolume, User, UserPreferences
 from distokoloshe.validation import InvalidInput
 
 VOLUME_MIN, VOLUME_MAX = 0, 200
+THEMES = ("system", "light", "dark")
 BOOLEAN_PREFERENCES = frozenset(
     {"push_to_talk", "noise_suppression", "echo_cancellation", "auto_gain_control",
      "join_leave_sounds"}
@@ -103,6 +104,9 @@ def set_preference(*, session: Session, user: User, key: object, value: object) 
             raise InvalidInput("That setting must be on or off.")
     elif key == "push_to_talk_key":
         value = clean_key_code(value)
+    elif key == "theme":
+        if value not in THEMES:
+            raise InvalidInput("Theme must be system, light or dark.")
     else:
         raise InvalidInput("Unknown setting.")
     setattr(prefs, key, value)

@@ -100,6 +100,16 @@ class KeyCapture(rx.Component):
     on_capture: rx.EventHandler[lambda code: [code]]
 
 
+class AccountTheme(rx.Component):
+    """Applies the theme saved to the account and reports the user's changes to it."""
+
+    library = js_module("account_theme.jsx")
+    tag = "AccountTheme"
+
+    theme: rx.Var[str]
+    on_theme_change: rx.EventHandler[lambda theme: [theme]]
+
+
 class KeyboardShortcuts(rx.Component):
     library = js_module("keyboard_shortcuts.jsx")
     tag = "KeyboardShortcuts"
@@ -112,4 +122,5 @@ live_kit_room = LiveKitRoom.create
 participant_video = ParticipantVideo.create
 participant_level = ParticipantLevel.create
 key_capture = KeyCapture.create
+account_theme = AccountTheme.create
 keyboard_shortcuts = KeyboardShortcuts.create

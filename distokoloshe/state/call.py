@@ -116,6 +116,8 @@ class CallState(rx.State):
     echo_cancellation: bool = True
     auto_gain_control: bool = True
     join_leave_sounds: bool = True
+    # "" until this account's settings are loaded, then system, light or dark
+    theme: str = ""
     transmitting: bool = False
     talking_while_muted: bool = False
     preferences_error: str = ""

@@ -189,3 +189,16 @@ async def test_out_of_range_volume_from_a_tampered_client_is_refused(listening, 
             ParticipantVolume.speaker_id == int(peer_identity))).first()
     engine.dispose()
     assert stored is None or stored.volume <= 200
+
+
+async def test_theme_choice_follows_the_account(new_page, seed_user):
+    username = seed_user(display_name="Night owl")
+    page = await new_page(color_scheme="light")
+    await log_in(page, username)
+    await page.get_by_role("button", name="Switch to dark theme").click()
+    await expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+    await asyncio.sleep(1)  # the change is saved in the background
+
+    elsewhere = await new_page(color_scheme="light")  # a fresh browser, light by default
+    await log_in(elsewhere, username)
+    await expect(elsewhere.locator("html")).to_have_class(re.compile(r"\bdark\b"))

@@ -63,6 +63,7 @@ def test_preferences_accept_known_keys_with_the_right_types(db_session):
     ("push_to_talk_key", "ControlLeft"), ("push_to_talk_key", "MetaLeft"),
     ("push_to_talk_key", "<script>"), ("push_to_talk_key", "K" * 5000),
     ("user_id", 2), ("password_hash", "x"), ("token_version", 9), (None, True),
+    ("theme", "purple"), ("theme", True), ("theme", None),
 ])
 def test_unknown_keys_and_bad_values_are_refused(db_session, key, value):
     alice = _user(db_session, "alice")
