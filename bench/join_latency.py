@@ -23,7 +23,6 @@ import datetime
 import json
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -31,6 +30,7 @@ import time
 from pathlib import Path
 
 from bench._support import (
+    stop_cleanly_on_sigterm,
     ROOT, prepare_environment, ratio, static_server, summary, warn_if_repo_busy,
 )
 
@@ -320,11 +320,6 @@ def report(data: dict, *, runs: int, warmup: int, elapsed: float) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(*_args) -> None:
-    """SIGTERM unwinds like Ctrl-C, so every server is stopped on the way out."""
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="measured runs of each (default 20)")
@@ -343,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.support.livekit_server import LiveKitServer
     from tests.support.ports import free_port
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_cleanly_on_sigterm()
     workdir = Path(tempfile.mkdtemp(prefix="bench-join-"))
     (workdir / "livekit").mkdir()
     (workdir / "app").mkdir()

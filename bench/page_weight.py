@@ -26,7 +26,6 @@ import datetime
 import json
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench._support import (
+    stop_cleanly_on_sigterm,
     ROOT, StaticServer, gzip9, prepare_environment, ratio, warn_if_repo_busy,
 )
 
@@ -281,11 +281,6 @@ def report(data: dict, *, export_s: float, elapsed: float, loads: int) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(*_args) -> None:
-    """SIGTERM unwinds like Ctrl-C, so every server is stopped on the way out."""
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=10, help="loads of each page (default 10)")
@@ -301,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.support.livekit_server import LiveKitServer
     from tests.support.ports import free_port
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_cleanly_on_sigterm()
     workdir = Path(tempfile.mkdtemp(prefix="bench-weight-"))
     for sub in ("livekit", "app"):
         (workdir / sub).mkdir()

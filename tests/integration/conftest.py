@@ -6,28 +6,14 @@ test that uses it. Every test gets fresh random secrets and no `.env`, as in tes
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+import redis
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # so `tests.support` imports however pytest was started
-    sys.path.insert(0, str(ROOT))
-
-import redis  # noqa: E402
-
-from tests.support import servers  # noqa: E402
-from tests.support.appenv import isolate_settings, reset_caches  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, str]]:
-    reset_caches()
-    values = isolate_settings(monkeypatch, data_dir=tmp_path / "data")
-    yield values
-    reset_caches()
+from tests.support import servers
+from tests.support.appenv import reset_caches
+from tests.support.fixtures import app_env  # noqa: F401  (autouse)
 
 
 @pytest.fixture(scope="session")

@@ -8,33 +8,18 @@ Deselect PostgreSQL with `-m "not postgres"`.
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # so `tests.support` imports however pytest was started
-    sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
-
-from distokoloshe import db, models  # noqa: E402,F401  (models: the tables to empty)
-from tests.support import servers  # noqa: E402
-from tests.support.appenv import isolate_settings, reset_caches  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """Fresh random secrets, no `.env`, no cached settings/limiter/hash, for every test."""
-    reset_caches()
-    values = isolate_settings(monkeypatch, data_dir=tmp_path / "data")
-    yield values
-    reset_caches()
+from distokoloshe import db, models  # noqa: F401  (models: the tables to empty)
+from tests.support import servers
+from tests.support.fixtures import app_env  # noqa: F401  (autouse)
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +93,17 @@ def db_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
         session.rollback()
+
+
+@pytest.fixture
+def make_user(db_session):
+    """Adds a user straight to the database (no bcrypt) and returns it."""
+    from distokoloshe.models import User
+
+    def make(name: str) -> User:
+        user = User(username=name, username_key=name, display_name=name, password_hash="x")
+        db_session.add(user)
+        db_session.flush()
+        return user
+
+    return make

@@ -7,19 +7,12 @@ import math
 import pytest
 
 from distokoloshe import preferences
-from distokoloshe.models import User
 from distokoloshe.validation import InvalidInput
 
 
-def _user(session, name: str) -> User:
-    user = User(username=name, username_key=name, display_name=name, password_hash="x")
-    session.add(user)
-    session.flush()
-    return user
 
-
-def test_volume_is_saved_per_listener_and_speaker(db_session):
-    alice, bob, carol = (_user(db_session, n) for n in ("alice", "bob", "carol"))
+def test_volume_is_saved_per_listener_and_speaker(db_session, make_user):
+    alice, bob, carol = (make_user(n) for n in ("alice", "bob", "carol"))
     preferences.set_volume(session=db_session, user=alice, speaker_id=str(bob.id), volume=150)
     preferences.set_muted_for_me(session=db_session, user=alice, speaker_id=carol.id, muted=True)
     db_session.commit()
@@ -32,23 +25,23 @@ def test_volume_is_saved_per_listener_and_speaker(db_session):
 
 
 @pytest.mark.parametrize("volume", [-1, 201, 500, math.inf, math.nan, True, "100", None, [100]])
-def test_out_of_range_or_mistyped_volume_is_refused_and_nothing_stored(db_session, volume):
-    alice, bob = _user(db_session, "alice"), _user(db_session, "bob")
+def test_out_of_range_or_mistyped_volume_is_refused_and_nothing_stored(db_session, make_user, volume):
+    alice, bob = make_user("alice"), make_user("bob")
     with pytest.raises(InvalidInput):
         preferences.set_volume(session=db_session, user=alice, speaker_id=bob.id, volume=volume)
     assert preferences.hearing_of(session=db_session, user=alice) == {}
 
 
 @pytest.mark.parametrize("speaker", ["self", 0, -3, 10**30, "abc", None, True, "99999"])
-def test_volume_for_oneself_or_an_unknown_user_is_refused(db_session, speaker):
-    alice = _user(db_session, "alice")
+def test_volume_for_oneself_or_an_unknown_user_is_refused(db_session, make_user, speaker):
+    alice = make_user("alice")
     speaker_id = alice.id if speaker == "self" else speaker
     with pytest.raises(InvalidInput):
         preferences.set_volume(session=db_session, user=alice, speaker_id=speaker_id, volume=50)
 
 
-def test_preferences_accept_known_keys_with_the_right_types(db_session):
-    alice = _user(db_session, "alice")
+def test_preferences_accept_known_keys_with_the_right_types(db_session, make_user):
+    alice = make_user("alice")
     assert preferences.preferences_of(session=db_session, user=alice).push_to_talk is False
     preferences.set_preference(session=db_session, user=alice, key="push_to_talk", value=True)
     preferences.set_preference(session=db_session, user=alice, key="push_to_talk_key",
@@ -65,8 +58,8 @@ def test_preferences_accept_known_keys_with_the_right_types(db_session):
     ("user_id", 2), ("password_hash", "x"), ("token_version", 9), (None, True),
     ("theme", "purple"), ("theme", True), ("theme", None),
 ])
-def test_unknown_keys_and_bad_values_are_refused(db_session, key, value):
-    alice = _user(db_session, "alice")
+def test_unknown_keys_and_bad_values_are_refused(db_session, make_user, key, value):
+    alice = make_user("alice")
     with pytest.raises(InvalidInput):
         preferences.set_preference(session=db_session, user=alice, key=key, value=value)
     prefs = preferences.preferences_of(session=db_session, user=alice)

@@ -5,18 +5,11 @@ from __future__ import annotations
 import pytest
 
 from distokoloshe import rooms
-from distokoloshe.models import User
 
 
-def _user(session, name: str) -> User:
-    user = User(username=name, username_key=name, display_name=name, password_hash="x")
-    session.add(user)
-    session.flush()
-    return user
 
-
-def test_removal_bars_rejoining_and_advances_the_key_epoch(db_session):
-    owner, guest = _user(db_session, "owner"), _user(db_session, "guest")
+def test_removal_bars_rejoining_and_advances_the_key_epoch(db_session, make_user):
+    owner, guest = make_user("owner"), make_user("guest")
     room = rooms.create_room(session=db_session, user=owner, name="Den")
     assert rooms.admit(session=db_session, user=guest, room_id=room.id).key_epoch == 0
 
@@ -32,8 +25,8 @@ def test_removal_bars_rejoining_and_advances_the_key_epoch(db_session):
 
 
 @pytest.mark.parametrize("member", ["self", "999999", -1, 10**30, None, True, "x"])
-def test_owner_cannot_remove_themselves_or_nobody(db_session, member):
-    owner = _user(db_session, "owner")
+def test_owner_cannot_remove_themselves_or_nobody(db_session, make_user, member):
+    owner = make_user("owner")
     room = rooms.create_room(session=db_session, user=owner, name="Den")
     member_id = owner.id if member == "self" else member
     with pytest.raises(rooms.RoomNotFound):
@@ -42,8 +35,8 @@ def test_owner_cannot_remove_themselves_or_nobody(db_session, member):
     assert rooms.get_room(session=db_session, room_id=room.id).key_epoch == 0
 
 
-def test_only_the_owner_can_remove(db_session):
-    owner, guest, other = (_user(db_session, n) for n in ("owner", "guest", "other"))
+def test_only_the_owner_can_remove(db_session, make_user):
+    owner, guest, other = (make_user(n) for n in ("owner", "guest", "other"))
     room = rooms.create_room(session=db_session, user=owner, name="Den")
     with pytest.raises(rooms.NotRoomOwner):
         rooms.remove_from_call(session=db_session, user=guest, room_id=room.id,
@@ -51,8 +44,8 @@ def test_only_the_owner_can_remove(db_session):
     assert rooms.admit(session=db_session, user=other, room_id=room.id).key_epoch == 0
 
 
-def test_each_room_gets_its_own_key_salt(db_session):
-    owner = _user(db_session, "owner")
+def test_each_room_gets_its_own_key_salt(db_session, make_user):
+    owner = make_user("owner")
     first = rooms.create_room(session=db_session, user=owner, name="One")
     second = rooms.create_room(session=db_session, user=owner, name="Two")
     assert first.key_salt and second.key_salt and first.key_salt != second.key_salt
