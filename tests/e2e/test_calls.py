@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 
 import pytest
 from playwright.async_api import expect
@@ -211,3 +212,26 @@ async def test_device_choice_is_remembered_in_this_browser(new_page, seed_user):
     await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=20_000)
     await page.get_by_role("button", name="Audio and video settings").click()
     await expect(page.get_by_label("Microphone", exact=True)).to_have_value(chosen)
+
+
+async def test_deafen_also_mutes_and_undeafen_restores(new_page, app, livekit, seed_user):
+    page = await new_page()
+    username, room_name = await _join_new_room(page, seed_user, "Deafener")
+    browser_user, _ = _lookup(app, username, room_name)
+    peer, _ = await _python_peer(app, livekit, seed_user, room_name)
+    try:
+        assert await peer.wait_for_sound(str(browser_user.id)) > 0.02
+        await page.get_by_role("button", name="Deafen", exact=True).click()
+        await expect(page.get_by_role("button", name="Undeafen", exact=True)).to_have_attribute(
+            "aria-pressed", "true")
+        await expect(page.get_by_role("button", name="Unmute", exact=True)).to_be_visible()
+        await asyncio.sleep(1.5)
+        since = time.monotonic()
+        await asyncio.sleep(2)
+        assert peer.loudest(str(browser_user.id), since) < 0.005, "deafened user still sends"
+
+        await page.keyboard.press("d")  # the shortcut undeafens
+        await expect(page.get_by_role("button", name="Mute", exact=True)).to_be_visible()
+        assert await peer.wait_for_sound(str(browser_user.id), timeout=10) > 0.02
+    finally:
+        await peer.close()
