@@ -7,14 +7,14 @@ from distokoloshe.api import api
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
-from distokoloshe.state.call import CallState
+from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
 
 app = rx.App(stylesheets=["/app.css"], api_transformer=api)
 
 app.add_page(lobby_page, route=routes.LOBBY, title="disTokoloshe",
-             on_load=[SessionState.require_signed_in, CallState.load_preferences,
+             on_load=[SessionState.require_signed_in, PreferencesState.load_preferences,
                       RoomsState.load_lobby])
 app.add_page(login_page, route=routes.LOGIN, title="Log in · disTokoloshe",
              on_load=SessionState.require_signed_out)

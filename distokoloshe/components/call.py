@@ -13,6 +13,7 @@ from distokoloshe.components.js import (
     participant_video,
 )
 from distokoloshe.state.call import SHORTCUTS, CallState, DeviceView, ParticipantView
+from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.rooms import RoomsState
 
 QUALITY_LABELS = {"excellent": "Excellent", "good": "Good", "poor": "Poor", "lost": "Lost"}
@@ -41,7 +42,7 @@ def hearing_controls(participant: rx.Var[ParticipantView]) -> rx.Component:
                 step=5,
                 default_value=participant.volume,
                 # one save per pause, not one per pixel dragged
-                on_change=lambda value: CallState.set_volume(participant.identity,
+                on_change=lambda value: PreferencesState.set_volume(participant.identity,
                                                               value).debounce(150),
                 aria_label="Volume for " + participant.name,
                 disabled=participant.muted_for_me,
@@ -52,7 +53,7 @@ def hearing_controls(participant: rx.Var[ParticipantView]) -> rx.Component:
             rx.icon_button(
                 rx.cond(participant.muted_for_me, rx.icon("volume_x", size=16),
                         rx.icon("volume_2", size=16)),
-                on_click=CallState.toggle_muted_for_me(participant.identity),
+                on_click=PreferencesState.toggle_muted_for_me(participant.identity),
                 aria_label="Mute " + participant.name + " for me",
                 aria_pressed=participant.muted_for_me,
                 variant=rx.cond(participant.muted_for_me, "solid", "soft"),
@@ -91,8 +92,8 @@ def transmit_badge() -> rx.Component:
         CallState.transmitting,
         rx.badge(rx.icon("mic", size=14), "Transmitting", color_scheme="green",
                  data_testid="transmitting"),
-        rx.cond(CallState.push_to_talk,
-                rx.badge("Hold " + CallState.push_to_talk_key + " to talk", color_scheme="gray",
+        rx.cond(PreferencesState.push_to_talk,
+                rx.badge("Hold " + PreferencesState.push_to_talk_key + " to talk", color_scheme="gray",
                          data_testid="push-to-talk-idle")),
     )
 
@@ -204,7 +205,7 @@ def preference_switch(label: str, key: str, checked: rx.Var[bool]) -> rx.Compone
         rx.el.label(label, html_for=field_id, class_name="dtk-label"),
         rx.spacer(),
         rx.switch(id=field_id, checked=checked,
-                  on_change=lambda value: CallState.set_preference(key, value)),
+                  on_change=lambda value: PreferencesState.set_preference(key, value)),
         width="100%",
         align="center",
     )
@@ -228,25 +229,25 @@ def device_settings() -> rx.Component:
                 device_select("Camera", "videoinput", CallState.cameras, CallState.video_input_id),
                 rx.heading("Your audio", size="2", as_="h3", margin_top="0.5em"),
                 rx.text("Saved to your account.", size="1", color_scheme="gray"),
-                preference_switch("Push-to-talk", "push_to_talk", CallState.push_to_talk),
+                preference_switch("Push-to-talk", "push_to_talk", PreferencesState.push_to_talk),
                 rx.hstack(
                     rx.el.label("Push-to-talk key", html_for="ptt-key", class_name="dtk-label"),
                     rx.spacer(),
-                    key_capture(value=CallState.push_to_talk_key,
-                                on_capture=CallState.bind_push_to_talk_key, id="ptt-key",
+                    key_capture(value=PreferencesState.push_to_talk_key,
+                                on_capture=PreferencesState.bind_push_to_talk_key, id="ptt-key",
                                 class_name="dtk-key"),
                     width="100%",
                     align="center",
                 ),
                 preference_switch("Noise suppression", "noise_suppression",
-                                  CallState.noise_suppression),
+                                  PreferencesState.noise_suppression),
                 preference_switch("Echo cancellation", "echo_cancellation",
-                                  CallState.echo_cancellation),
+                                  PreferencesState.echo_cancellation),
                 preference_switch("Automatic gain control", "auto_gain_control",
-                                  CallState.auto_gain_control),
+                                  PreferencesState.auto_gain_control),
                 preference_switch("Join and leave sounds", "join_leave_sounds",
-                                  CallState.join_leave_sounds),
-                error_callout(CallState.preferences_error, test_id="preferences-error"),
+                                  PreferencesState.join_leave_sounds),
+                error_callout(PreferencesState.preferences_error, test_id="preferences-error"),
                 rx.heading("Keyboard shortcuts", size="2", as_="h3", margin_top="0.5em"),
                 rx.el.dl(*[rx.fragment(rx.el.dt(rx.code(key)), rx.el.dd(text))
                            for key, text in SHORTCUT_HELP], class_name="dtk-shortcuts"),
@@ -292,9 +293,9 @@ def call_panel() -> rx.Component:
                 rx.cond(
                     CallState.talking_while_muted,
                     rx.callout(
-                        rx.cond(CallState.push_to_talk,
+                        rx.cond(PreferencesState.push_to_talk,
                                 "You are talking, but nobody hears you: hold "
-                                + CallState.push_to_talk_key + " to talk.",
+                                + PreferencesState.push_to_talk_key + " to talk.",
                                 "You are talking while muted. Press M to unmute."),
                         icon="mic_off", color_scheme="amber", role="status",
                         data_testid="muted-hint", width="100%",
@@ -326,16 +327,16 @@ def call_panel() -> rx.Component:
         audio_input_id=CallState.audio_input_id,
         audio_output_id=CallState.audio_output_id,
         video_input_id=CallState.video_input_id,
-        gains=CallState.gains,
+        gains=PreferencesState.gains,
         e2ee_key=CallState.e2ee_key,
         e2ee_key_index=CallState.e2ee_key_index,
         e2ee_required=CallState.encryption_required,
-        push_to_talk=CallState.push_to_talk,
-        push_to_talk_key=CallState.push_to_talk_key,
-        noise_suppression=CallState.noise_suppression,
-        echo_cancellation=CallState.echo_cancellation,
-        auto_gain_control=CallState.auto_gain_control,
-        join_leave_sounds=CallState.join_leave_sounds,
+        push_to_talk=PreferencesState.push_to_talk,
+        push_to_talk_key=PreferencesState.push_to_talk_key,
+        noise_suppression=PreferencesState.noise_suppression,
+        echo_cancellation=PreferencesState.echo_cancellation,
+        auto_gain_control=PreferencesState.auto_gain_control,
+        join_leave_sounds=PreferencesState.join_leave_sounds,
         on_connection_change=CallState.set_connection,
         on_participants=CallState.set_participants,
         on_media_error=CallState.set_media_error,

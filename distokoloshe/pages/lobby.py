@@ -2,16 +2,16 @@ import reflex as rx
 
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import account_theme
-from distokoloshe.state.call import CallState
 from distokoloshe.components.layout import app_header
 from distokoloshe.components.rooms import room_list, selected_room_panel
+from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.rooms import RoomsState
 
 
 def lobby_page() -> rx.Component:
     return rx.flex(
-        account_theme(theme=CallState.theme,
-                      on_theme_change=lambda theme: CallState.set_preference("theme", theme)),
+        account_theme(theme=PreferencesState.theme,
+                      on_theme_change=lambda theme: PreferencesState.set_preference("theme", theme)),
         app_header(),
         rx.flex(
             rx.el.nav(

@@ -11,9 +11,9 @@ import dataclasses
 
 import reflex as rx
 
-from distokoloshe import e2ee, livekit_admin, livekit_tokens, preferences, rooms
-from distokoloshe.validation import InvalidInput
+from distokoloshe import e2ee, livekit_admin, livekit_tokens, rooms
 from distokoloshe.settings import get_settings
+from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.session import NotSignedIn, SessionState
 
 SHORTCUTS = {"M": "toggle_mic", "D": "toggle_deafen", "V": "toggle_camera", "Shift+L": "leave"}
@@ -64,13 +64,6 @@ def _participant(raw: object, hearing: dict[str, list]) -> ParticipantView | Non
     )
 
 
-def _personal(*, session, user) -> tuple[dict[str, list], dict[str, object]]:
-    hearing = preferences.hearing_of(session=session, user=user)
-    prefs = preferences.preferences_of(session=session, user=user)
-    return ({identity: [h.volume, h.muted] for identity, h in hearing.items()},
-            prefs.model_dump(exclude={"user_id"}))
-
-
 @dataclasses.dataclass(frozen=True)
 class _Admission:
     room_id: int
@@ -108,19 +101,8 @@ class CallState(rx.State):
     media_error: str = ""
     participants: list[ParticipantView] = []
     devices: list[DeviceView] = []
-    # This listener's own settings (never anyone else's): speaker identity -> [volume, muted].
-    hearing: dict[str, list] = {}
-    push_to_talk: bool = False
-    push_to_talk_key: str = "Space"
-    noise_suppression: bool = True
-    echo_cancellation: bool = True
-    auto_gain_control: bool = True
-    join_leave_sounds: bool = True
-    # "" until this account's settings are loaded, then system, light or dark
-    theme: str = ""
     transmitting: bool = False
     talking_while_muted: bool = False
-    preferences_error: str = ""
     # Device ids differ between machines, so they are remembered per browser.
     audio_input_id: str = rx.LocalStorage("", name="dtk_audio_input")
     audio_output_id: str = rx.LocalStorage("", name="dtk_audio_output")
@@ -134,11 +116,6 @@ class CallState(rx.State):
     def everyone_encrypted(self) -> bool:
         """Whether every participant's media is end-to-end encrypted (as LiveKit reports)."""
         return all(p.encrypted for p in self.participants)
-
-    @rx.var
-    def gains(self) -> dict[str, float]:
-        return {identity: 0.0 if muted else volume / 100
-                for identity, (volume, muted) in self.hearing.items()}
 
     @rx.var
     def microphones(self) -> list[DeviceView]:
@@ -155,61 +132,6 @@ class CallState(rx.State):
     async def _as_user(self, action, /, **kwargs):
         session_state = await self.get_state(SessionState)
         return await session_state._as_user(action, **kwargs)
-
-    async def load_preferences(self):
-        """on_load of the lobby: this account's volumes and audio settings, from any browser."""
-        try:
-            self.hearing, prefs = await self._as_user(_personal)
-        except NotSignedIn:
-            return
-        for key, value in prefs.items():
-            setattr(self, key, value)
-
-    def _apply_hearing(self, identity: str, hearing: preferences.Hearing) -> None:
-        self.hearing = {**self.hearing, identity: [hearing.volume, hearing.muted]}
-        self.participants = [
-            dataclasses.replace(p, volume=hearing.volume, muted_for_me=hearing.muted)
-            if p.identity == identity else p
-            for p in self.participants
-        ]
-
-    async def set_volume(self, identity: str, value: float | str):
-        """From the tile's volume slider: the percent."""
-        try:
-            number = float(value) if isinstance(value, str) and len(value) <= 8 else value
-        except ValueError:
-            number = value
-        try:
-            hearing = await self._as_user(preferences.set_volume, speaker_id=identity,
-                                          volume=number)
-        except (NotSignedIn, InvalidInput) as error:
-            self.preferences_error = str(error) or "Please log in again."
-            return
-        self.preferences_error = ""
-        self._apply_hearing(identity, hearing)
-
-    async def toggle_muted_for_me(self, identity: str):
-        current = self.hearing.get(identity, [100, False]) if isinstance(identity, str) else None
-        try:
-            hearing = await self._as_user(preferences.set_muted_for_me, speaker_id=identity,
-                                          muted=not bool(current and current[1]))
-        except (NotSignedIn, InvalidInput) as error:
-            self.preferences_error = str(error) or "Please log in again."
-            return
-        self.preferences_error = ""
-        self._apply_hearing(identity, hearing)
-
-    async def set_preference(self, key: str, value: bool | str):
-        try:
-            prefs = await self._as_user(preferences.set_preference, key=key, value=value)
-        except (NotSignedIn, InvalidInput) as error:
-            self.preferences_error = str(error) or "Please log in again."
-            return
-        self.preferences_error = ""
-        setattr(self, key, getattr(prefs, key))
-
-    async def bind_push_to_talk_key(self, code: str):
-        await self.set_preference("push_to_talk_key", code)
 
     def set_transmitting(self, transmitting: bool):
         self.transmitting = transmitting is True
@@ -355,11 +277,11 @@ class CallState(rx.State):
         if status in ("on", "off"):
             self.encryption = status
 
-    def set_participants(self, participants: list):
+    async def set_participants(self, participants: list):
         if not self.in_call or not isinstance(participants, list):
             return
-        views = (_participant(raw, self.hearing)
-                 for raw in participants[:MAX_PARTICIPANTS_REPORTED])
+        hearing = (await self.get_state(PreferencesState)).hearing
+        views = (_participant(raw, hearing) for raw in participants[:MAX_PARTICIPANTS_REPORTED])
         self.participants = [view for view in views if view is not None]
 
     def set_media_error(self, kind: str, message: str):
