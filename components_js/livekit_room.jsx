@@ -25,6 +25,36 @@ function makeRoomKeyProvider(lk) {
   return new RoomKeyProvider();
 }
 
+// Screen-share presets: contentHint "detail" keeps text sharp, "motion" keeps 60 fps smooth.
+const SHARE_PRESETS = {
+  "720p30": { resolution: { width: 1280, height: 720, frameRate: 30 }, contentHint: "detail", maxBitrate: 2_500_000 },
+  "1080p30": { resolution: { width: 1920, height: 1080, frameRate: 30 }, contentHint: "detail", maxBitrate: 4_000_000 },
+  "1080p60": { resolution: { width: 1920, height: 1080, frameRate: 60 }, contentHint: "motion", maxBitrate: 6_000_000 },
+  // the display's own size and refresh rate, as far as the browser allows
+  native: { resolution: { width: 3840, height: 2160, frameRate: 60 }, contentHint: "motion", maxBitrate: 10_000_000 },
+};
+const CODEC_MIME = { av1: "video/AV1", vp9: "video/VP9", vp8: "video/VP8", h264: "video/H264" };
+
+function encodableCodecs() {
+  const caps = (window.RTCRtpSender && RTCRtpSender.getCapabilities && RTCRtpSender.getCapabilities("video")) || { codecs: [] };
+  const mimes = new Set(caps.codecs.map((c) => c.mimeType.toLowerCase()));
+  return Object.keys(CODEC_MIME).filter((codec) => mimes.has(CODEC_MIME[codec].toLowerCase()));
+}
+
+// Never fall back silently: the note says why another codec is used.
+function chooseShareCodec(wanted, encrypted) {
+  const available = encodableCodecs();
+  if (wanted === "av1" && encrypted) {
+    return available.includes("vp9")
+      ? { codec: "vp9", note: "AV1 cannot be end-to-end encrypted by the browser yet, so this share uses VP9." }
+      : { codec: "vp8", note: "AV1 cannot be end-to-end encrypted by the browser yet, so this share uses VP8." };
+  }
+  if (!available.includes(wanted)) {
+    return { codec: "vp8", note: `This browser cannot encode ${(wanted || "").toUpperCase()}, so this share uses VP8.` };
+  }
+  return { codec: wanted, note: "" };
+}
+
 const E2EE_UNSUPPORTED = "This room requires end-to-end encryption, which this browser does not support. Try a current Chrome, Edge, Firefox or Safari.";
 
 // Remote audio plays through our own WebAudio graph, so a listener's volume can go
@@ -64,9 +94,12 @@ class AudioGraph {
     this.speakers.delete(identity);
   }
 
-  setGains(gains) {
-    this.speakers.forEach((speaker, identity) => {
-      const wanted = gains && typeof gains[identity] === "number" ? gains[identity] : 1;
+  setGains(gains, screenGains) {
+    this.speakers.forEach((speaker, key) => {
+      // "<identity>" is someone's voice, "<identity>#screen" the audio of their screen share
+      const [identity, kind] = key.split("#");
+      const table = kind === "screen" ? screenGains : gains;
+      const wanted = table && typeof table[identity] === "number" ? table[identity] : 1;
       speaker.gain.gain.setTargetAtTime(Math.max(0, Math.min(2, wanted)), this.context.currentTime, 0.01);
     });
   }
@@ -113,6 +146,7 @@ function describeParticipants(lk, room, undecryptable = new Set()) {
     speaking: participant.isSpeaking,
     quality: String(participant.connectionQuality || "unknown"),
     encrypted: participant.isEncrypted,
+    sharing: participant.isScreenShareEnabled,
     undecryptable: undecryptable.has(participant.identity),
   });
   return [
@@ -132,20 +166,21 @@ function mediaErrorMessage(kind, error) {
 export function LiveKitRoom({
   serverUrl, token, micEnabled, camEnabled, deafened,
   audioInputId, audioOutputId, videoInputId, gains, e2eeKey, e2eeKeyIndex, e2eeRequired,
+  screenShare, sharePreset, shareCodec, shareAudio, screenGains,
   pushToTalk, pushToTalkKey, noiseSuppression, echoCancellation, autoGainControl,
   joinLeaveSounds,
   onConnectionChange, onParticipants, onMediaError, onDevices, onTransmitting,
-  onTalkingWhileMuted, onEncryption, onKeyEpoch, children,
+  onTalkingWhileMuted, onEncryption, onKeyEpoch, onCodecs, onShareResult, children,
 }) {
   const [state, setState] = useState({ lk: null, room: null, audio: null });
   const [keyHeld, setKeyHeld] = useState(false);
   // Latest props and callbacks, so the connection effect does not re-run when Python re-renders.
   const events = useRef({});
   events.current = { onConnectionChange, onParticipants, onMediaError, onDevices, onTransmitting,
-    onTalkingWhileMuted, onEncryption, onKeyEpoch };
+    onTalkingWhileMuted, onEncryption, onKeyEpoch, onCodecs, onShareResult };
   const emit = (name, ...args) => events.current[name] && events.current[name](...args);
   const latest = useRef({});
-  latest.current = { gains, joinLeaveSounds, noiseSuppression, echoCancellation, autoGainControl,
+  latest.current = { gains, screenGains, joinLeaveSounds, noiseSuppression, echoCancellation, autoGainControl,
     e2eeKey, e2eeKeyIndex, e2eeRequired };
   const undecryptable = useRef(new Set());
 
@@ -200,17 +235,22 @@ export function LiveKitRoom({
         const lists = await Promise.all(kinds.map((kind) => Room.getLocalDevices(kind, false).catch(() => [])));
         emit("onDevices", lists.flat().map((d) => ({ kind: d.kind, device_id: d.deviceId, label: d.label || d.kind })));
       };
+      const audioKey = (publication, participant) => {
+        if (publication.source === Track.Source.Microphone) return participant.identity;
+        if (publication.source === Track.Source.ScreenShareAudio) return `${participant.identity}#screen`;
+        return null;
+      };
       const onSubscribed = (track, publication, participant) => {
-        if (track.kind === Track.Kind.Audio && publication.source === Track.Source.Microphone) {
-          audio.add(participant.identity, track);
-          audio.setGains(latest.current.gains);
+        const key = track.kind === Track.Kind.Audio && audioKey(publication, participant);
+        if (key) {
+          audio.add(key, track);
+          audio.setGains(latest.current.gains, latest.current.screenGains);
         }
         report();
       };
       const onUnsubscribed = (track, publication, participant) => {
-        if (track.kind === Track.Kind.Audio && publication.source === Track.Source.Microphone) {
-          audio.remove(participant.identity);
-        }
+        const key = track.kind === Track.Kind.Audio && audioKey(publication, participant);
+        if (key) audio.remove(key);
         report();
       };
       const chime = (rising) => () => {
@@ -260,6 +300,7 @@ export function LiveKitRoom({
           audio.context.resume().catch(() => {});
           report();
           reportDevices();
+          emit("onCodecs", encodableCodecs());
         })
         .catch((error) => {
           if (!cancelled) emit("onConnectionChange", "disconnected", `retry:${(error && error.message) || error}`);
@@ -354,8 +395,44 @@ export function LiveKitRoom({
     };
   }, [room, audio, transmitting, deafened, audioInputId]);
 
-  // Per-speaker volumes and "mute for me".
-  useEffect(() => { if (audio) audio.setGains(gains); }, [audio, gains]);
+  // Per-speaker volumes and "mute for me", and each screen share's own audio volume.
+  useEffect(() => { if (audio) audio.setGains(gains, screenGains); }, [audio, gains, screenGains]);
+
+  // Screen sharing with the chosen quality and codec; a change while sharing restarts it.
+  useEffect(() => {
+    if (!room || !state.lk) return undefined;
+    let stale = false;
+    const local = room.localParticipant;
+    if (!screenShare) {
+      if (local.isScreenShareEnabled) local.setScreenShareEnabled(false).catch(() => {});
+      return undefined;
+    }
+    const { codec, note } = chooseShareCodec(shareCodec, Boolean(keyProvider));
+    const preset = SHARE_PRESETS[sharePreset] || SHARE_PRESETS["1080p30"];
+    const capture = {
+      audio: Boolean(shareAudio),
+      systemAudio: shareAudio ? "include" : "exclude",
+      contentHint: preset.contentHint,
+      resolution: preset.resolution,
+    };
+    const publish = {
+      videoCodec: codec,
+      backupCodec: false,
+      screenShareEncoding: { maxBitrate: preset.maxBitrate, maxFramerate: preset.resolution.frameRate },
+      // one full-quality layer: viewers of a shared screen want detail, not a thumbnail
+      screenShareSimulcastLayers: [],
+    };
+    (async () => {
+      if (local.isScreenShareEnabled) await local.setScreenShareEnabled(false);
+      await local.setScreenShareEnabled(true, capture, publish);
+      if (!stale) emit("onShareResult", true, codec, note);
+    })().catch((error) => {
+      if (stale) return;
+      const cancelled = error && error.name === "NotAllowedError";
+      emit("onShareResult", false, "", cancelled ? "" : `Screen sharing failed: ${(error && error.message) || error}`);
+    });
+    return () => { stale = true; };
+  }, [room, screenShare, sharePreset, shareCodec, shareAudio]);
 
   useEffect(() => {
     if (!room) return;
@@ -398,7 +475,7 @@ export function ParticipantLevel({ identity, ...rest }) {
 }
 
 // A participant's camera, attached to a <video> that Python placed in a tile.
-export function ParticipantVideo({ identity, ...rest }) {
+export function ParticipantVideo({ identity, source, fit, command, commandSeq, ...rest }) {
   const { lk, room } = useContext(RoomContext) || {};
   const video = useRef(null);
   const [, setTick] = useState(0);
@@ -414,8 +491,9 @@ export function ParticipantVideo({ identity, ...rest }) {
 
   const participant = room && (room.localParticipant.identity === identity
     ? room.localParticipant : room.remoteParticipants.get(identity));
+  const wanted = source === "screen" ? lk?.Track.Source.ScreenShare : lk?.Track.Source.Camera;
   const track = participant && lk
-    ? participant.getTrackPublication(lk.Track.Source.Camera)?.videoTrack : undefined;
+    ? participant.getTrackPublication(wanted)?.videoTrack : undefined;
   const showing = Boolean(track && !track.isMuted);
 
   useEffect(() => {
@@ -425,5 +503,15 @@ export function ParticipantVideo({ identity, ...rest }) {
     return () => { track.detach(element); };
   }, [track, showing]);
 
-  return <video ref={video} autoPlay playsInline muted hidden={!showing} {...rest} />;
+  // Fullscreen and picture-in-picture, asked for by Python right after the user's click.
+  useEffect(() => {
+    const element = video.current;
+    if (!commandSeq || !element || !showing) return;
+    if (command === "fullscreen" && element.requestFullscreen) element.requestFullscreen().catch(() => {});
+    if (command === "pip" && document.pictureInPictureEnabled) element.requestPictureInPicture().catch(() => {});
+  }, [commandSeq]);
+
+  const style = fit ? { objectFit: fit === "fill" ? "cover" : "contain" } : undefined;
+  return <video ref={video} autoPlay playsInline muted hidden={!showing} style={style}
+    data-source={source || "camera"} {...rest} />;
 }

@@ -14,7 +14,14 @@ from distokoloshe.components.js import (
 )
 from distokoloshe.state.call import SHORTCUTS, CallState, DeviceView, ParticipantView
 from distokoloshe.state.preferences import PreferencesState
+from distokoloshe.components.screen_share import (
+    screen_viewer,
+    share_button,
+    share_note,
+    share_settings,
+)
 from distokoloshe.state.rooms import RoomsState
+from distokoloshe.state.screen_share import ScreenShareState
 
 QUALITY_LABELS = {"excellent": "Excellent", "good": "Good", "poor": "Poor", "lost": "Lost"}
 SHORTCUT_HELP = [("M", "mute or unmute"), ("D", "deafen or undeafen"), ("V", "camera on or off"),
@@ -270,6 +277,8 @@ def control_bar() -> rx.Component:
         control_button(rx.cond(CallState.camera_on, "Stop camera", "Start camera"),
                        (CallState.camera_on, "video", "video_off"),
                        CallState.toggle_camera, pressed=CallState.camera_on, shortcut="V"),
+        share_button(),
+        share_settings(),
         device_settings(),
         control_button("Leave", "phone_off", CallState.leave, color_scheme="red",
                        shortcut="Shift+L"),
@@ -301,6 +310,8 @@ def call_panel() -> rx.Component:
                         data_testid="muted-hint", width="100%",
                     ),
                 ),
+                share_note(),
+                screen_viewer(),
                 rx.grid(
                     rx.foreach(CallState.participants, participant_tile),
                     columns=rx.breakpoints(initial="1", sm="2", lg="3"),
@@ -328,6 +339,11 @@ def call_panel() -> rx.Component:
         audio_output_id=CallState.audio_output_id,
         video_input_id=CallState.video_input_id,
         gains=PreferencesState.gains,
+        screen_share=ScreenShareState.sharing,
+        share_preset=ScreenShareState.preset,
+        share_codec=ScreenShareState.codec,
+        share_audio=ScreenShareState.share_audio,
+        screen_gains=ScreenShareState.screen_gains,
         e2ee_key=CallState.e2ee_key,
         e2ee_key_index=CallState.e2ee_key_index,
         e2ee_required=CallState.encryption_required,
@@ -345,4 +361,6 @@ def call_panel() -> rx.Component:
         on_talking_while_muted=CallState.show_muted_hint,
         on_encryption=CallState.set_encryption,
         on_key_epoch=CallState.update_room_key,
+        on_codecs=ScreenShareState.set_encodable,
+        on_share_result=ScreenShareState.share_result,
     )

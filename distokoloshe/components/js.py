@@ -51,6 +51,11 @@ class LiveKitRoom(rx.Component):
     video_input_id: rx.Var[str]
     gains: rx.Var[dict[str, float]]
     e2ee_key: rx.Var[str]
+    screen_share: rx.Var[bool]
+    share_preset: rx.Var[str]
+    share_codec: rx.Var[str]
+    share_audio: rx.Var[bool]
+    screen_gains: rx.Var[dict[str, float]]
     e2ee_key_index: rx.Var[int]
     e2ee_required: rx.Var[bool]
     push_to_talk: rx.Var[bool]
@@ -68,16 +73,22 @@ class LiveKitRoom(rx.Component):
     on_talking_while_muted: rx.EventHandler[lambda: []]
     on_encryption: rx.EventHandler[lambda status: [status]]
     on_key_epoch: rx.EventHandler[lambda epoch: [epoch]]
+    on_codecs: rx.EventHandler[lambda codecs: [codecs]]
+    on_share_result: rx.EventHandler[lambda sharing, codec, note: [sharing, codec, note]]
 
 
 class ParticipantVideo(rx.Component):
-    """A participant's camera; must sit inside LiveKitRoom."""
+    """A participant's camera or shared screen; must sit inside LiveKitRoom."""
 
     library = js_module("livekit_room.jsx")
     tag = "ParticipantVideo"
     lib_dependencies: list[str] = [LIVEKIT_CLIENT]
 
     identity: rx.Var[str]
+    source: rx.Var[str]      # "camera" (default) or "screen"
+    fit: rx.Var[str]         # "fit" (letterbox) or "fill" (crop)
+    command: rx.Var[str]     # "fullscreen" or "pip", carried out when command_seq changes
+    command_seq: rx.Var[int]
 
 
 class ParticipantLevel(rx.Component):

@@ -35,6 +35,7 @@ class ParticipantView:
     muted_for_me: bool
     encrypted: bool
     undecryptable: bool
+    sharing: bool
 
 
 @dataclasses.dataclass
@@ -61,6 +62,7 @@ def _participant(raw: object, hearing: dict[str, list]) -> ParticipantView | Non
         quality=_text(raw.get("quality"), 16) or "unknown",
         volume=volume, muted_for_me=muted,
         encrypted=raw.get("encrypted") is True, undecryptable=raw.get("undecryptable") is True,
+        sharing=raw.get("sharing") is True,
     )
 
 
@@ -111,6 +113,10 @@ class CallState(rx.State):
     @rx.var
     def in_call(self) -> bool:
         return self.room_id != 0
+
+    @rx.var
+    def sharers(self) -> list[ParticipantView]:
+        return [p for p in self.participants if p.sharing]
 
     @rx.var
     def everyone_encrypted(self) -> bool:
@@ -190,6 +196,7 @@ class CallState(rx.State):
             return
         self._reset_call()
         self.media_error = ""
+        await self._stop_sharing()
         try:
             await self._mint(room_id)
         except rooms.RemovedFromRoom as error:
@@ -209,9 +216,15 @@ class CallState(rx.State):
         self.participants = []
         self.transmitting = self.talking_while_muted = False
 
-    def leave(self):
+    async def _stop_sharing(self) -> None:
+        from distokoloshe.state.screen_share import ScreenShareState
+
+        (await self.get_state(ScreenShareState)).sharing = False
+
+    async def leave(self):
         self._reset_call()
         self.media_error = ""
+        await self._stop_sharing()
 
     def toggle_mic(self):
         if self.deafened:  # unmuting also undeafens, as people expect
@@ -283,6 +296,10 @@ class CallState(rx.State):
         hearing = (await self.get_state(PreferencesState)).hearing
         views = (_participant(raw, hearing) for raw in participants[:MAX_PARTICIPANTS_REPORTED])
         self.participants = [view for view in views if view is not None]
+        from distokoloshe.state.screen_share import ScreenShareState  # the viewer follows shares
+
+        screen = await self.get_state(ScreenShareState)
+        screen._follow_sharers([p.identity for p in self.participants if p.sharing])
 
     def set_media_error(self, kind: str, message: str):
         self.media_error = _text(message, 300)

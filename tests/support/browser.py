@@ -11,7 +11,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
+    "--use-fake-device-for-media-stream=fps=60",
     "--autoplay-policy=no-user-gesture-required",
 ]
 
@@ -41,5 +41,26 @@ async () => {
     });
   }
   return total;
+}
+"""
+
+# What this page sends as video: codec, size and frame rate of each outbound stream.
+OUTBOUND_VIDEO = """
+async () => {
+  const sent = [];
+  for (const pc of window.__testPeerConnections || []) {
+    if (pc.connectionState === 'closed') continue;
+    const stats = await pc.getStats();
+    stats.forEach((r) => {
+      if (r.type !== 'outbound-rtp' || r.kind !== 'video' || !r.frameWidth) return;
+      const codec = r.codecId && stats.get(r.codecId);
+      const source = r.mediaSourceId && stats.get(r.mediaSourceId);
+      sent.push({ mime: codec ? codec.mimeType : '', width: r.frameWidth, height: r.frameHeight,
+                  fps: r.framesPerSecond || 0, limitedBy: r.qualityLimitationReason || '',
+                  captureWidth: source ? source.width : 0, captureHeight: source ? source.height : 0,
+                  captureFps: source ? source.framesPerSecond || 0 : 0 });
+    });
+  }
+  return sent;
 }
 """

@@ -34,6 +34,7 @@ class TonePeer:
         # (time, identity, rms 0..1, dominant frequency in Hz) per received 10 ms frame
         self.levels: list[tuple[float, str, float, float]] = []
         self.e2ee_states: list[tuple[str, int]] = []  # (identity, rtc.EncryptionState)
+        self.video_frames: list[tuple[str, int, int]] = []  # (identity, width, height)
         self._tasks: set[asyncio.Task] = set()
         self.room.on("track_subscribed", self._on_track)
         self.room.on("e2ee_state_changed",
@@ -60,6 +61,13 @@ class TonePeer:
     def _on_track(self, track, _publication, participant) -> None:
         if track.kind == rtc.TrackKind.KIND_AUDIO:
             self._spawn(self._listen(track, participant.identity))
+        elif track.kind == rtc.TrackKind.KIND_VIDEO:
+            self._spawn(self._watch(track, participant.identity))
+
+    async def _watch(self, track, identity: str) -> None:
+        async for event in rtc.VideoStream(track):
+            self.video_frames.append((identity, event.frame.width, event.frame.height))
+            del self.video_frames[:-2000]
 
     def _spawn(self, coroutine) -> None:
         task = asyncio.ensure_future(coroutine)
