@@ -266,6 +266,9 @@ export function LiveKitRoom({
         [RoomEvent.ParticipantDisconnected, chime(false)],
         [RoomEvent.TrackSubscribed, onSubscribed],
         [RoomEvent.TrackUnsubscribed, onUnsubscribed],
+        // unsubscribing fires while the publication still exists; this fires once it is gone
+        [RoomEvent.TrackUnpublished, report],
+        [RoomEvent.TrackPublished, report],
         [RoomEvent.TrackMuted, report],
         [RoomEvent.TrackUnmuted, report],
         [RoomEvent.LocalTrackPublished, report],
@@ -353,17 +356,24 @@ export function LiveKitRoom({
       .finally(() => emit("onParticipants", describeParticipants(state.lk, room, undecryptable.current)));
   }, [room, transmitting]);
 
-  // Noise suppression, echo cancellation and gain control apply to the live microphone.
+  // Noise suppression, echo cancellation and gain control apply to the live microphone:
+  // browsers only honour them when capture starts, so the track is restarted in place,
+  // which swaps the sent audio without renegotiating or leaving the call.
+  const processing = `${noiseSuppression !== false}|${echoCancellation !== false}|${autoGainControl !== false}`;
+  const appliedProcessing = useRef(processing);
   useEffect(() => {
+    if (processing === appliedProcessing.current) return;
     const publication = room && state.lk && room.localParticipant.getTrackPublication(state.lk.Track.Source.Microphone);
     const track = publication && publication.track;
-    if (!track || !track.mediaStreamTrack) return;
-    track.mediaStreamTrack.applyConstraints({
+    if (!track) return;
+    appliedProcessing.current = processing;
+    track.restartTrack({
+      deviceId: audioInputId || undefined,
       noiseSuppression: noiseSuppression !== false,
       echoCancellation: echoCancellation !== false,
       autoGainControl: autoGainControl !== false,
-    }).catch(() => {});
-  }, [room, transmitting, noiseSuppression, echoCancellation, autoGainControl]);
+    }).catch((error) => emit("onMediaError", "microphone", mediaErrorMessage("Microphone", error)));
+  }, [room, transmitting, processing]);
 
   // "You are muted" hint: listen to the microphone while it is not transmitting.
   useEffect(() => {

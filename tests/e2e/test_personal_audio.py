@@ -202,3 +202,46 @@ async def test_theme_choice_follows_the_account(new_page, seed_user):
     elsewhere = await new_page(color_scheme="light")  # a fresh browser, light by default
     await log_in(elsewhere, username)
     await expect(elsewhere.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+
+
+MIC_SETTINGS = """
+() => {
+  for (const pc of window.__testPeerConnections || []) {
+    if (pc.connectionState === 'closed') continue;
+    for (const sender of pc.getSenders()) {
+      if (sender.track && sender.track.kind === 'audio') return sender.track.getSettings();
+    }
+  }
+  return null;
+}
+"""
+
+
+async def test_input_processing_switches_apply_live_and_are_saved(new_page, seed_user):
+    page = await new_page()
+    username, _ = await _join_new_room(page, seed_user, "Tweaker")
+    for _ in range(50):
+        if await page.evaluate(MIC_SETTINGS):
+            break
+        await asyncio.sleep(0.2)
+    assert (await page.evaluate(MIC_SETTINGS))["noiseSuppression"] is True
+
+    await page.get_by_role("button", name="Audio and video settings").click()
+    await page.get_by_label("Noise suppression", exact=True).click()
+    await page.get_by_label("Join and leave sounds", exact=True).click()
+    for _ in range(50):  # the live microphone is reconfigured, without rejoining
+        if (await page.evaluate(MIC_SETTINGS))["noiseSuppression"] is False:
+            break
+        await asyncio.sleep(0.2)
+    assert (await page.evaluate(MIC_SETTINGS))["noiseSuppression"] is False
+    await expect(page.get_by_text("Connected", exact=True)).to_be_visible()
+
+    other = await new_page()
+    await log_in(other, username)
+    await other.get_by_role("button", name="Audio and video settings").click()
+    await expect(other.get_by_label("Noise suppression", exact=True)).to_have_attribute(
+        "aria-checked", "false")
+    await expect(other.get_by_label("Join and leave sounds", exact=True)).to_have_attribute(
+        "aria-checked", "false")
+    await expect(other.get_by_label("Echo cancellation", exact=True)).to_have_attribute(
+        "aria-checked", "true")

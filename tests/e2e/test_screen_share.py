@@ -77,6 +77,9 @@ async def test_1080p60_vp9_share_reaches_another_browser_and_a_python_peer(
             await asyncio.sleep(0.5)
         sizes = {(w, h) for who, w, h in peer.video_frames if who == str(presenter.id)}
         assert (1920, 1080) in sizes, sizes
+
+        await sharer.get_by_role("button", name="Stop sharing").click()
+        await expect(viewer.get_by_test_id("screen-view")).to_have_count(0, timeout=10_000)
     finally:
         await peer.close()
 
