@@ -131,6 +131,9 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
                 rx.cond(participant.cam_on,
                         rx.icon("video", size=16, aria_label="camera on"),
                         rx.icon("video_off", size=16, aria_label="camera off")),
+                rx.cond(participant.sharing,
+                        rx.icon("screen_share", size=16, color="var(--green-9)",
+                                aria_label="sharing their screen", title="Sharing their screen")),
                 rx.icon("signal", size=16, aria_label=f"connection {quality}", title=quality),
                 rx.cond(
                     CallState.i_own_room & ~participant.is_local,

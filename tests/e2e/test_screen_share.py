@@ -57,6 +57,8 @@ async def test_1080p60_vp9_share_reaches_another_browser_and_a_python_peer(
             "() => { const v = document.querySelector('[data-testid=screen-view]');"
             " return v && v.videoWidth >= 1280; }", timeout=20_000)
         await expect(viewer.get_by_label("Watching")).to_have_value(str(presenter.id))
+        await expect(viewer.get_by_test_id("participant-tile").filter(has_text="Presenter")
+                     .get_by_label("sharing their screen")).to_be_visible()
 
         # Let the encoder settle, then read what the sender really sends.
         await asyncio.sleep(4)
