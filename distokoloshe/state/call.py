@@ -148,9 +148,6 @@ class CallState(rx.State):
         if not self.transmitting:
             self.talking_while_muted = True
 
-    def dismiss_muted_hint(self):
-        self.talking_while_muted = False
-
     async def _mint(self, room_id: object) -> None:
         admission = await self._as_user(_admit, room_id=room_id)
         self.room_id, self.token = admission.room_id, admission.token

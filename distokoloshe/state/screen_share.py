@@ -7,7 +7,6 @@ import reflex as rx
 PRESETS = {"720p30": "720p, 30 fps", "1080p30": "1080p, 30 fps", "1080p60": "1080p, 60 fps",
            "native": "Native resolution and refresh rate"}
 CODECS = {"av1": "AV1", "vp9": "VP9", "vp8": "VP8", "h264": "H.264"}
-FITS = ("fit", "fill")
 
 
 class ScreenShareState(rx.State):

@@ -91,6 +91,12 @@ async def _join_new_room(page, seed_user, display_name: str) -> tuple[str, str]:
     return username, name
 
 
+async def _join_room(page, seed_user, display_name: str, room_name: str) -> None:
+    """Logs a new user in and clicks an existing room, which joins its call."""
+    await log_in(page, seed_user(display_name=display_name))
+    await page.get_by_role("button", name=room_name, exact=True).click()
+
+
 def _tile(page, name: str):
     return page.get_by_test_id("participant-tile").filter(has_text=name)
 
@@ -113,8 +119,7 @@ async def test_browser_and_python_peer_hear_each_other(new_page, app, livekit, s
 async def test_two_browsers_see_tiles_speaking_and_mute_silences(new_page, seed_user):
     alice, bob = await new_page(), await new_page()
     _, room_name = await _join_new_room(alice, seed_user, "Alice")
-    await log_in(bob, seed_user(display_name="Bob"))
-    await bob.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(bob, seed_user, "Bob", room_name)
 
     for page, other in ((alice, "Bob"), (bob, "Alice")):
         await expect(_tile(page, other)).to_be_visible(timeout=20_000)
@@ -173,8 +178,7 @@ async def test_switching_rooms_leaves_the_previous_call(new_page, app, livekit, 
 async def test_deleting_a_room_disconnects_everyone_in_it(new_page, seed_user):
     owner, guest = await new_page(), await new_page()
     _, room_name = await _join_new_room(owner, seed_user, "Owner")
-    await log_in(guest, seed_user(display_name="Guest"))
-    await guest.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(guest, seed_user, "Guest", room_name)
     await expect(_tile(guest, "Owner")).to_be_visible(timeout=20_000)
 
     await owner.get_by_role("button", name="Delete room").click()

@@ -15,7 +15,7 @@ from livekit import rtc
 from playwright.async_api import expect
 
 from tests.e2e.conftest import log_in
-from tests.e2e.test_calls import _heard, _join_new_room, _lookup, _python_peer, _tile
+from tests.e2e.test_calls import _heard, _join_new_room, _join_room, _lookup, _python_peer, _tile
 
 pytestmark = pytest.mark.e2e
 
@@ -37,8 +37,7 @@ UNSUPPORTED = "This room requires end-to-end encryption, which this browser does
 async def test_calls_are_end_to_end_encrypted_by_default(new_page, seed_user):
     alice, bob = await new_page(), await new_page()
     _, room_name = await _join_new_room(alice, seed_user, "Enc Alice")
-    await log_in(bob, seed_user(display_name="Enc Bob"))
-    await bob.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(bob, seed_user, "Enc Bob", room_name)
     for page in (alice, bob):
         await expect(page.get_by_test_id("encryption-status")).to_have_text(
             "End-to-end encrypted", timeout=20_000)
@@ -153,8 +152,7 @@ async def test_browser_without_e2ee_cannot_join_a_room_that_requires_it(new_page
     _, room_name = await _join_new_room(owner, seed_user, "Strict owner")
     old = await new_page()
     await old.context.add_init_script(NO_ENCODED_TRANSFORMS)
-    await log_in(old, seed_user(display_name="Old browser"))
-    await old.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(old, seed_user, "Old browser", room_name)
     await expect(old.get_by_test_id("media-error")).to_contain_text(UNSUPPORTED)
     await expect(old.get_by_role("button", name="Join call")).to_be_visible()
     await asyncio.sleep(2)
@@ -173,8 +171,7 @@ async def test_room_that_allows_it_admits_a_browser_without_e2ee_and_says_so(new
 
     old = await new_page()
     await old.context.add_init_script(NO_ENCODED_TRANSFORMS)
-    await log_in(old, seed_user(display_name="Old browser"))
-    await old.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(old, seed_user, "Old browser", room_name)
     await expect(old.get_by_test_id("encryption-status")).to_have_text(
         "Not encrypted in this browser", timeout=20_000)
     await expect(owner.get_by_test_id("encryption-status")).to_have_text(
@@ -189,8 +186,7 @@ async def test_removal_rotates_the_key_and_keeps_the_others_talking(new_page, ap
     owner, member = await new_page(), await new_page()
     owner_name, room_name = await _join_new_room(owner, seed_user, "Rotating owner")
     owner_user, room = _lookup(app, owner_name, room_name)
-    await log_in(member, seed_user(display_name="Staying member"))
-    await member.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(member, seed_user, "Staying member", room_name)
     removed, _ = await _python_peer(app, livekit, seed_user, room_name, name="Removed")
     # Stands for the removed person's old key in the hands of anyone who still gets media.
     eavesdropper, _ = await _python_peer(app, livekit, seed_user, room_name, name="Old key")
@@ -228,8 +224,7 @@ async def test_removal_rotates_the_key_and_keeps_the_others_talking(new_page, ap
 async def test_a_removed_user_cannot_rejoin(new_page, seed_user):
     owner, guest = await new_page(), await new_page()
     _, room_name = await _join_new_room(owner, seed_user, "Door owner")
-    await log_in(guest, seed_user(display_name="Ejected"))
-    await guest.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(guest, seed_user, "Ejected", room_name)
     await expect(_tile(owner, "Ejected")).to_be_visible(timeout=20_000)
 
     await owner.get_by_role("button", name="Remove Ejected from the call").click()

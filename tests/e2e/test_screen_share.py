@@ -7,8 +7,7 @@ import asyncio
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.conftest import log_in
-from tests.e2e.test_calls import _join_new_room, _lookup, _python_peer
+from tests.e2e.test_calls import _join_new_room, _join_room, _lookup, _python_peer
 from tests.support.browser import OUTBOUND_VIDEO
 
 pytestmark = pytest.mark.e2e
@@ -45,8 +44,7 @@ async def test_1080p60_vp9_share_reaches_another_browser_and_a_python_peer(
     username, room_name = await _join_new_room(sharer, seed_user, "Presenter")
     presenter, _ = _lookup(app, username, room_name)
     viewer = await new_page()
-    await log_in(viewer, seed_user(display_name="Viewer"))
-    await viewer.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(viewer, seed_user, "Viewer", room_name)
     peer, _ = await _python_peer(app, livekit, seed_user, room_name)
     try:
         await _share(sharer, preset="1080p60", codec="vp9")
@@ -103,8 +101,7 @@ async def test_av1_with_e2ee_explains_and_publishes_vp9(new_page, seed_user):
 async def test_share_audio_arrives_as_its_own_track_with_its_own_volume(new_page, seed_user):
     sharer, viewer = await new_page(), await new_page()
     _, room_name = await _join_new_room(sharer, seed_user, "Loud screen")
-    await log_in(viewer, seed_user(display_name="Listener"))
-    await viewer.get_by_role("button", name=room_name, exact=True).click()
+    await _join_room(viewer, seed_user, "Listener", room_name)
     await _share(sharer, preset="720p30", codec="vp8", audio=True)
 
     await expect(viewer.get_by_test_id("screen-view")).to_be_visible(timeout=20_000)
