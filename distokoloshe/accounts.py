@@ -81,3 +81,9 @@ def change_password(*, session: Session, user: User, current: object, new: objec
         raise validation.InvalidInput("Current password is wrong.")
     user.password_hash = passwords.hash_password(validation.clean_password(new))
     revoke_all_sessions(session=session, user=user)
+
+
+def list_display_names(*, session: Session) -> list[tuple[int, str]]:
+    """Every account's id and display name, by name: the people the lobby lists."""
+    rows = session.exec(select(User.id, User.display_name).order_by(User.display_name, User.id))
+    return [(user_id, name) for user_id, name in rows.all()]

@@ -1,4 +1,4 @@
-"""HTTP routes beside Reflex's websocket: LiveKit's webhook."""
+"""HTTP routes beside Reflex's websocket: LiveKit's webhook, which feeds presence."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from distokoloshe import webhooks
+from distokoloshe.state.presence_hub import hub
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/livekit/webhook"
@@ -34,6 +35,7 @@ async def livekit_webhook(request: Request) -> JSONResponse:
     except webhooks.ForgedWebhook:
         return JSONResponse({"error": "invalid signature"}, status_code=401)
     log.info("livekit %s room=%s identity=%s", event.kind, event.room_name, event.identity)
+    await hub.call_event(event)
     return JSONResponse({"ok": True})
 
 

@@ -8,6 +8,8 @@ from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
 from distokoloshe.state.preferences import PreferencesState
+from distokoloshe.state.presence import PresenceState
+from distokoloshe.state.presence_hub import hub
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
 
@@ -15,8 +17,11 @@ app = rx.App(stylesheets=["/app.css"], api_transformer=api)
 
 app.add_page(lobby_page, route=routes.LOBBY, title="disTokoloshe",
              on_load=[SessionState.require_signed_in, PreferencesState.load_preferences,
-                      RoomsState.load_lobby])
+                      PresenceState.subscribe, RoomsState.load_lobby])
 app.add_page(login_page, route=routes.LOGIN, title="Log in · disTokoloshe",
              on_load=SessionState.require_signed_out)
 app.add_page(register_page, route=routes.REGISTER, title="Register · disTokoloshe",
              on_load=SessionState.require_signed_out)
+
+# Each backend worker pushes presence to its own lobby sockets.
+app.register_lifespan_task(hub.run)

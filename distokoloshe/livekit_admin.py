@@ -72,3 +72,16 @@ async def remove_participant_and_announce_key(room_id: int, identity: str, key_e
         log.warning("could not reach LiveKit for a removal in room %s: %s", room_id, error)
         return False
     return True
+
+
+async def list_calls(*, settings: Settings | None = None) -> dict[str, list[api.ParticipantInfo]]:
+    """Everyone in every call LiveKit has now, by LiveKit room name. Raises if unreachable."""
+    settings = settings or get_settings()
+    async with _client(settings) as client:
+        listed = await client.room.list_rooms(api.ListRoomsRequest())
+        calls = {}
+        for room in listed.rooms:
+            response = await client.room.list_participants(
+                api.ListParticipantsRequest(room=room.name))
+            calls[room.name] = list(response.participants)
+    return calls

@@ -79,6 +79,13 @@ def get_room(*, session: Session, room_id: object) -> Room:
     return room
 
 
+def room_summary(*, session: Session, room_id: object) -> RoomSummary:
+    room = get_room(session=session, room_id=room_id)
+    owner = session.get(User, room.owner_id)
+    return RoomSummary(room.id, room.name, room.owner_id,
+                       owner.display_name if owner else "", room.encryption_required)
+
+
 def delete_room(*, session: Session, user: User, room_id: object) -> Room:
     room = get_room(session=session, room_id=room_id)
     if room.owner_id != user.id:

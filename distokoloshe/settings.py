@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # `limits` notation; defaults are the product's policy.
     login_rate_limit: str = "20/15 minutes"
     register_rate_limit: str = "5/hour"
+    # Lobby connections (tabs); across all workers when presence lives in Redis.
+    max_connections: int = Field(default=500, ge=1)
+    max_connections_per_user: int = Field(default=3, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets_in_production(self) -> Settings:

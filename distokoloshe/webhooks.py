@@ -21,9 +21,12 @@ class ForgedWebhook(Exception):
 class CallEvent:
     """What a verified webhook says happened."""
 
-    kind: str          # participant_joined, participant_left, room_finished, ...
+    kind: str          # participant_joined, participant_left, room_finished, track_published...
     room_name: str
     identity: str      # empty for room events
+    participant_name: str = ""
+    participant_sid: str = ""
+    screen_share: bool = False   # a track event about a screen-share video track
 
 
 def verify(body: bytes, authorization: str, *, settings: Settings | None = None) -> CallEvent:
@@ -38,5 +41,11 @@ def verify(body: bytes, authorization: str, *, settings: Settings | None = None)
         event = receiver.receive(body.decode("utf-8"), authorization)
     except Exception as error:  # noqa: BLE001  (bad JWT, bad hash, bad JSON: all forged)
         raise ForgedWebhook(str(error)) from error
-    return CallEvent(kind=event.event, room_name=event.room.name,
-                     identity=event.participant.identity if event.HasField("participant") else "")
+    participant = event.participant if event.HasField("participant") else None
+    return CallEvent(
+        kind=event.event, room_name=event.room.name,
+        identity=participant.identity if participant else "",
+        participant_name=participant.name if participant else "",
+        participant_sid=participant.sid if participant else "",
+        screen_share=event.HasField("track") and event.track.source == api.TrackSource.SCREEN_SHARE,
+    )

@@ -6,11 +6,29 @@ import reflex as rx
 
 from distokoloshe.components.call import call_panel
 from distokoloshe.components.forms import error_callout, labeled_input
-from distokoloshe.state.rooms import RoomRow, RoomsState
+from distokoloshe.state.presence import MemberView, PresenceState, RoomView
+from distokoloshe.state.rooms import RoomsState
 from distokoloshe.validation import ROOM_NAME_MAX
 
 
-def room_item(room: rx.Var[RoomRow]) -> rx.Component:
+def room_member(member: rx.Var[MemberView]) -> rx.Component:
+    return rx.el.li(
+        rx.avatar(fallback=member.initial, size="1", radius="full", aria_hidden="true"),
+        rx.text(member.name, size="1", overflow="hidden", text_overflow="ellipsis",
+                white_space="nowrap", max_width="8em"),
+        rx.cond(member.screen,
+                rx.icon("monitor_up", size=14, aria_label="sharing their screen",
+                        color="var(--accent-11)")),
+        display="flex",
+        align_items="center",
+        gap="0.3em",
+        list_style="none",
+        data_testid="room-member",
+        data_identity=member.identity,
+    )
+
+
+def room_item(room: rx.Var[RoomView]) -> rx.Component:
     selected = RoomsState.selected_room_id == room.id
     return rx.el.li(
         rx.button(
@@ -24,9 +42,22 @@ def room_item(room: rx.Var[RoomRow]) -> rx.Component:
             justify_content="flex-start",
             size="2",
         ),
+        # One row is always reserved, so people joining and leaving calls do not make
+        # the list jump under the pointer.
+        rx.cond(
+            room.members.length() > 0,
+            rx.el.ul(
+                rx.foreach(room.members, room_member),
+                aria_label="In " + room.name,
+                class_name="dtk-members",
+            ),
+            rx.text("Nobody in the call", size="1", color_scheme="gray",
+                    class_name="dtk-members"),
+        ),
         list_style="none",
         width="100%",
         data_testid="room-item",
+        data_room=room.name,
     )
 
 
@@ -57,9 +88,9 @@ def room_list() -> rx.Component:
     return rx.vstack(
         rx.heading("Rooms", size="3", as_="h2", id="rooms-heading"),
         rx.cond(
-            RoomsState.rooms.length() > 0,
+            PresenceState.rooms.length() > 0,
             rx.el.ul(
-                rx.foreach(RoomsState.rooms, room_item),
+                rx.foreach(PresenceState.rooms, room_item),
                 aria_labelledby="rooms-heading",
                 padding="0",
                 margin="0",

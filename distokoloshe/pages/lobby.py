@@ -3,8 +3,10 @@ import reflex as rx
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import account_theme
 from distokoloshe.components.layout import app_header
+from distokoloshe.components.people import over_capacity_notice, people_panel
 from distokoloshe.components.rooms import room_list, selected_room_panel
 from distokoloshe.state.preferences import PreferencesState
+from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
 
 
@@ -16,7 +18,9 @@ def lobby_page() -> rx.Component:
         rx.flex(
             rx.el.nav(
                 room_list(),
-                aria_label="Rooms",
+                rx.divider(margin_y="1em"),
+                people_panel(),
+                aria_label="Rooms and people",
                 width=["100%", "100%", "18em"],
                 flex_shrink="0",
                 padding="1em",
@@ -25,7 +29,8 @@ def lobby_page() -> rx.Component:
             ),
             rx.el.main(
                 error_callout(RoomsState.room_error, test_id="room-error"),
-                selected_room_panel(),
+                rx.cond(PresenceState.over_capacity, over_capacity_notice(),
+                        selected_room_panel()),
                 flex="1",
                 padding="1.5em",
                 min_width="0",

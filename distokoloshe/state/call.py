@@ -12,8 +12,10 @@ import dataclasses
 import reflex as rx
 
 from distokoloshe import e2ee, livekit_admin, livekit_tokens, rooms
+from distokoloshe.livekit_tokens import participant_identity
 from distokoloshe.settings import get_settings
 from distokoloshe.state.preferences import PreferencesState
+from distokoloshe.state.presence_hub import hub
 from distokoloshe.state.session import NotSignedIn, SessionState
 
 SHORTCUTS = {"M": "toggle_mic", "D": "toggle_deafen", "V": "toggle_camera", "Shift+L": "leave"}
@@ -187,10 +189,24 @@ class CallState(rx.State):
             self.media_error = "Removed, but the media server could not be told; try again."
         self._take_key(await self._as_user(_admit, room_id=room.id, with_token=False))
 
+    async def _hint_presence(self, *, joined: bool) -> None:
+        """Tell presence at once; LiveKit's webhooks confirm (or correct) it shortly."""
+        if not self.room_id:
+            return
+        try:
+            me = await self._as_user(lambda session, user: (user.id, user.display_name))
+        except NotSignedIn:
+            return
+        if joined:
+            await hub.hint_join(self.room_id, participant_identity(me[0]), me[1])
+        else:
+            await hub.hint_leave(self.room_id, participant_identity(me[0]))
+
     async def _join(self, room_id: int) -> None:
         """Called by the lobby once the room is selected; joining leaves any other call."""
         if room_id == self.room_id and self.token:
             return
+        await self._hint_presence(joined=False)
         self._reset_call()
         self.media_error = ""
         await self._stop_sharing()
@@ -219,6 +235,7 @@ class CallState(rx.State):
         (await self.get_state(ScreenShareState)).sharing = False
 
     async def leave(self):
+        await self._hint_presence(joined=False)
         self._reset_call()
         self.media_error = ""
         await self._stop_sharing()
@@ -252,7 +269,7 @@ class CallState(rx.State):
         elif kind == "videoinput":
             self.video_input_id = device_id
 
-    def set_connection(self, state: str, reason: str):
+    async def set_connection(self, state: str, reason: str):
         if not self.in_call:
             return None
         if state == "disconnected":
@@ -261,6 +278,7 @@ class CallState(rx.State):
                 return CallState.rejoin_after_delay
             from distokoloshe.state.rooms import RoomsState  # the lobby refreshes its list
 
+            await self._hint_presence(joined=False)
             self._reset_call()
             if reason != "E2EE_UNSUPPORTED":  # that one's explanation stays on screen
                 self.media_error = ""
@@ -269,6 +287,7 @@ class CallState(rx.State):
             self.connection = state
             if state == "connected":
                 self.media_error = ""
+                await self._hint_presence(joined=True)
         return None
 
     @rx.event(background=True)

@@ -1,4 +1,5 @@
-"""The lobby: the room list, creating, deleting and selecting rooms."""
+"""The lobby's actions on rooms: creating, deleting and selecting one. The live room list
+itself is presence (state/presence.py), pushed to every tab."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import reflex as rx
 
 from distokoloshe import livekit_admin, rooms, validation
 from distokoloshe.state.call import CallState
+from distokoloshe.state.presence import PresenceState
+from distokoloshe.state.presence_hub import hub
 from distokoloshe.state.session import NotSignedIn, SessionState
 
 NO_ROOM = 0
@@ -22,49 +25,55 @@ class RoomRow:
     encryption_required: bool
 
 
-def _lobby(*, session, user) -> tuple[list[RoomRow], int]:
-    summaries = rooms.list_rooms(session=session)
-    rows = [RoomRow(r.id, r.name, r.owner_name, r.owner_id == user.id, r.encryption_required)
-            for r in summaries]
+def _selected(*, session, user, room_id) -> RoomRow:
+    summary = rooms.room_summary(session=session, room_id=room_id)
+    return RoomRow(summary.id, summary.name, summary.owner_name, summary.owner_id == user.id,
+                   summary.encryption_required)
+
+
+def _last_room_id(*, session, user) -> int:
     last = rooms.last_room(session=session, user=user)
-    return rows, last.id if last is not None else NO_ROOM
+    return last.id if last is not None else NO_ROOM
 
 
 class RoomsState(rx.State):
-    rooms: list[RoomRow] = []
-    selected_room_id: int = NO_ROOM
+    selected_room: RoomRow | None = None
     create_error: str = ""
     room_error: str = ""
 
     @rx.var
-    def selected_room(self) -> RoomRow | None:
-        return next((room for room in self.rooms if room.id == self.selected_room_id), None)
+    def selected_room_id(self) -> int:
+        return self.selected_room.id if self.selected_room is not None else NO_ROOM
 
     async def _run(self, action, /, **kwargs):
         session_state = await self.get_state(SessionState)
         return await session_state._as_user(action, **kwargs)
 
     async def _enter(self, room_id: int) -> None:
-        self.selected_room_id = room_id
+        self.selected_room = await self._run(_selected, room_id=room_id)
         call = await self.get_state(CallState)
         await call._join(room_id)
 
     async def load_lobby(self):
-        """on_load of the lobby: the rooms, and the call you were last in if it still exists."""
+        """on_load of the lobby: the call you were last in, if it still exists."""
+        if (await self.get_state(PresenceState)).over_capacity:
+            return  # this tab is refused; it joins nothing
         try:
-            self.rooms, last_room_id = await self._run(_lobby)
-        except NotSignedIn:
-            self.rooms, self.selected_room_id = [], NO_ROOM
-            return
-        if last_room_id != NO_ROOM:
-            await self._enter(last_room_id)
-        else:
-            self.selected_room_id = NO_ROOM
+            last_room_id = await self._run(_last_room_id)
+            if last_room_id != NO_ROOM:
+                await self._enter(last_room_id)
+            else:
+                self.selected_room = None
+        except (NotSignedIn, rooms.RoomNotFound):
+            self.selected_room = None
 
     async def _refresh(self) -> None:
-        self.rooms, _ = await self._run(_lobby)
         if self.selected_room is None:
-            self.selected_room_id = NO_ROOM
+            return
+        try:
+            self.selected_room = await self._run(_selected, room_id=self.selected_room.id)
+        except rooms.RoomNotFound:
+            self.selected_room = None
             call = await self.get_state(CallState)
             call._reset_call()
 
@@ -78,7 +87,7 @@ class RoomsState(rx.State):
     async def join_selected(self):
         """Rejoin the selected room's call after leaving it."""
         if self.selected_room is not None:
-            await self._enter(self.selected_room_id)
+            await self._enter(self.selected_room.id)
 
     async def create_room(self, form_data: dict):
         self.create_error = ""
@@ -88,12 +97,12 @@ class RoomsState(rx.State):
                                    # an unchecked checkbox is simply absent from the form
                                    encryption_required="allow_unencrypted" not in fields)
             await self._run(rooms.remember_room, room_id=room.id)
-            await self._refresh()
         except NotSignedIn:
             return SessionState.sign_out
         except (validation.InvalidInput, rooms.RoomNameTaken) as error:
             self.create_error = str(error)
             return None
+        await hub.rooms_changed()
         await self._enter(room.id)
         return None
 
@@ -101,13 +110,12 @@ class RoomsState(rx.State):
         self.room_error = ""
         try:
             room = await self._run(rooms.remember_room, room_id=room_id)
+            await self._enter(room.id)
         except NotSignedIn:
             return SessionState.sign_out
         except rooms.RoomNotFound as error:
             self.room_error = str(error)
-            await self._refresh()
-            return None
-        await self._enter(room.id)
+            await hub.rooms_changed()  # this tab's list was behind; bring everyone up to date
         return None
 
     async def delete_room(self, room_id: int):
@@ -119,6 +127,7 @@ class RoomsState(rx.State):
         except (rooms.RoomNotFound, rooms.NotRoomOwner) as error:
             self.room_error = str(error)
         else:
+            await hub.rooms_changed()
             # Everyone still in the call is disconnected by LiveKit itself.
             if not await livekit_admin.close_room(room.id):
                 self.room_error = "The room is deleted, but the media server could not be told."

@@ -15,6 +15,7 @@ import reflex as rx
 
 from distokoloshe import accounts, routes
 from distokoloshe.db import session_scope
+from distokoloshe.state.presence_hub import hub
 
 T = TypeVar("T")
 
@@ -76,10 +77,12 @@ class SessionState(rx.State):
             await self._as_user(lambda session, user: None)
         except NotSignedIn:
             self._end_session()
+            await hub.unsubscribe(sid=self.router.session.session_id)
             return None
         return rx.redirect(routes.LOBBY, replace=True)
 
-    def sign_out(self):
+    async def sign_out(self):
+        await hub.unsubscribe(sid=self.router.session.session_id)
         self._end_session()
         return rx.redirect(routes.LOGIN, replace=True)
 
@@ -88,4 +91,4 @@ class SessionState(rx.State):
             await self._as_user(accounts.revoke_all_sessions)
         except NotSignedIn:
             pass
-        return self.sign_out()
+        return await self.sign_out()

@@ -26,10 +26,15 @@ class AppProcess:
     extra_env: dict[str, str] = dataclasses.field(default_factory=dict)
     port: int = dataclasses.field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    # Only the backend: another process on the same public origin serves the pages.
+    backend_only: bool = False
+    # A command the server runs under, e.g. ["taskset", "-c", "0"] in benchmarks.
+    wrapper: list[str] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.log_path = self.data_dir / "app.log"
-        self.database_url = f"sqlite:///{self.data_dir / 'app.db'}"
+        self.database_url = self.extra_env.get("DATABASE_URL",
+                                               f"sqlite:///{self.data_dir / 'app.db'}")
         self.env = {
             **os.environ,
             "APP_ENV": "dev",
@@ -53,13 +58,19 @@ class AppProcess:
     def public_url(self) -> str:
         return f"http://localhost:{self.public_port}"
 
-    def start(self, timeout: float = 240.0) -> AppProcess:
+    def migrate(self) -> None:
         subprocess.run([sys.executable, "-m", "distokoloshe.db"], cwd=ROOT, env=self.env,
                        check=True, capture_output=True)
+
+    def start(self, timeout: float = 240.0) -> AppProcess:
+        self.migrate()
         log = self.log_path.open("ab")
+        ports = (["--backend-only", "--backend-port", str(self.port)] if self.backend_only else
+                 ["--single-port", "--backend-port", str(self.port), "--frontend-port",
+                  str(self.port)])
         self.process = subprocess.Popen(
-            [str(REFLEX), "run", "--env", "prod", "--single-port", "--backend-host", "127.0.0.1",
-             "--backend-port", str(self.port), "--frontend-port", str(self.port)],
+            [*self.wrapper, str(REFLEX), "run", "--env", "prod", "--backend-host", "127.0.0.1",
+             *ports],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -67,7 +78,8 @@ class AppProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app exited with {self.process.returncode}; see {self.log_path}")
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/", timeout=2).status_code == 200:
+                ready = "/ping" if self.backend_only else "/"
+                if httpx.get(f"http://127.0.0.1:{self.port}{ready}", timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

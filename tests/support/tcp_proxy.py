@@ -7,6 +7,7 @@ browser sees its websocket die at once, while the backend learns of it only late
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import threading
 
@@ -23,6 +24,9 @@ class CuttableProxy:
         # upstream sides of cut connections, held open until their delayed close
         self._held: set[asyncio.StreamWriter] = set()
         self._server: asyncio.AbstractServer | None = None
+        # X-Forwarded-For value -> upstream port for that client's websocket (see route_events)
+        self._event_routes: dict[str, int] = {}
+        self.routed_events: collections.Counter[int] = collections.Counter()
 
     def start(self) -> CuttableProxy:
         self._thread.start()
@@ -33,14 +37,42 @@ class CuttableProxy:
     def _call(self, coroutine, timeout: float = 10.0):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
+    def route_events(self, client_address: str, upstream_port: int) -> None:
+        """Send this client's Reflex websocket (`GET /_event/...`, told apart by the
+        X-Forwarded-For its browser context sends) to another backend; all else as before."""
+        self._event_routes[client_address] = upstream_port
+
+    async def _pick_upstream(self, client_reader) -> tuple[int, bytes]:
+        if not self._event_routes:
+            return self.upstream_port, b""
+        head = b""
+        with contextlib.suppress(asyncio.TimeoutError, ConnectionError):
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                chunk = await asyncio.wait_for(client_reader.read(65536), 10)
+                if not chunk:
+                    break
+                head += chunk
+        if head.startswith(b"GET /_event"):
+            for line in head.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"x-forwarded-for":
+                    port = self._event_routes.get(value.strip().decode("latin-1"))
+                    if port is not None:
+                        self.routed_events[port] += 1
+                        return port, head
+        return self.upstream_port, head
+
     async def _accept(self, client_reader, client_writer) -> None:
+        upstream_port, head = await self._pick_upstream(client_reader)
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(
-                "127.0.0.1", self.upstream_port
+                "127.0.0.1", upstream_port
             )
         except OSError:
             client_writer.transport.abort()
             return
+        if head:
+            upstream_writer.write(head)
         pair = (client_writer, upstream_writer)
         self._pairs.add(pair)
         pumps = [

@@ -1,0 +1,311 @@
+"""Pushes presence to every lobby tab as one socket.io room emit of a Reflex state delta.
+
+Why not an `rx.SharedState`: that pushes each change to linked clients one at a time, as a
+full state modify each, re-sends everything to everyone on every join and never forgets
+departed clients (measured: overload at 500 clients). Here a change costs one
+serialization and one cheap send per socket, changes within BATCH_SECONDS are coalesced
+into one send, a newcomer gets its own copy without disturbing anyone else, and a closed
+socket simply leaves the room.
+
+One hub runs per backend worker (a lifespan task). Each worker's lobby sockets join that
+worker's socket.io room; the data and the change notifications live in the presence store,
+so with Redis every worker hears every change and sends it to its own sockets.
+
+This relies on Reflex internals, pinned in pyproject and covered by the presence tests:
+the socket server (`app.sio`), the event namespace, its `on_disconnect`, the socket id in
+`router.session.session_id`, and the `{"delta": {state: {var_rx_state_: value}}}` wire format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import gc
+import json
+import logging
+import time
+
+from distokoloshe import accounts, livekit_admin, presence, rooms
+from distokoloshe.db import session_scope
+from distokoloshe.livekit_tokens import livekit_room_name
+from distokoloshe.presence import MEMBERS, ONLINE, ROOMS, TOPICS, Connection
+from distokoloshe.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+SOCKET_ROOM = "dtk-presence"
+BATCH_SECONDS = 0.05
+RECONCILE_SECONDS = 30.0
+GC_FREEZE_EVERY_SECONDS = 5.0
+FIELD_MARKER = "_rx_state_"
+
+
+@dataclasses.dataclass
+class PersonView:
+    id: int
+    name: str
+    initial: str
+
+
+@dataclasses.dataclass
+class MemberView:
+    identity: str
+    name: str
+    initial: str
+    screen: bool
+
+
+@dataclasses.dataclass
+class RoomView:
+    id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    encryption_required: bool
+    members: list[MemberView]
+
+
+def make_store() -> presence.PresenceStore:
+    url = get_settings().reflex_redis_url
+    if url:
+        from distokoloshe.presence_redis import RedisPresenceStore
+
+        return RedisPresenceStore(url)
+    return presence.MemoryPresenceStore()
+
+
+def _initial(name: str) -> str:
+    return (name[:1] or "?").upper()
+
+
+def _people() -> list[dict]:
+    with session_scope() as session:
+        return [dataclasses.asdict(PersonView(uid, name, _initial(name)))
+                for uid, name in accounts.list_display_names(session=session)]
+
+
+def _rooms() -> list[rooms.RoomSummary]:
+    with session_scope() as session:
+        return rooms.list_rooms(session=session)
+
+
+def room_views(summaries: list[rooms.RoomSummary],
+               members: dict[str, list[presence.Member]]) -> list[dict]:
+    return [
+        dataclasses.asdict(RoomView(
+            room.id, room.name, room.owner_id, room.owner_name, room.encryption_required,
+            [MemberView(m.identity, m.name, _initial(m.name), m.screen)
+             for m in sorted(members.get(livekit_room_name(room.id), ()),
+                             key=lambda m: (m.name.casefold(), m.identity))],
+        ))
+        for room in summaries
+    ]
+
+
+class PresenceHub:
+    def __init__(self) -> None:
+        self.store: presence.PresenceStore | None = None
+        self._sio = None
+        self._namespace = "/_event"
+        self._state_name = ""
+        self._local: dict[str, Connection] = {}     # this worker's lobby sockets, by sid
+        self._newcomers: set[str] = set()
+        self._dirty: set[str] = set(TOPICS)
+        self._wake = asyncio.Event()
+        self._sent: dict[str, str] = {}               # var -> JSON of what was last broadcast
+        self._values: dict[str, object] = {"people": [], "online": [], "rooms": []}
+        self._summaries: list[rooms.RoomSummary] = []
+        self._members: dict[str, list[presence.Member]] = {}
+        self._known_people: set[int] = set()
+        self._last_freeze = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self.store is not None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def run(self, app) -> None:
+        """Lifespan task of every backend worker."""
+        from distokoloshe.state.presence import PresenceState
+
+        self._state_name = PresenceState.get_full_name()
+        self._sio = app.sio
+        namespace = app.event_namespace
+        self._namespace = namespace.namespace
+        reflex_on_disconnect = namespace.on_disconnect
+
+        def on_disconnect(sid: str, *args):
+            self.forget_socket(sid)
+            return reflex_on_disconnect(sid, *args)
+
+        namespace.on_disconnect = on_disconnect
+        self.store = make_store()
+        self._wake = asyncio.Event()
+        self._wake.set()
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self._listen())
+                tasks.create_task(self._broadcast_forever())
+                tasks.create_task(self._heartbeat_forever())
+                tasks.create_task(self._reconcile_forever())
+        finally:
+            namespace.on_disconnect = reflex_on_disconnect
+            store, self.store = self.store, None
+            await store.close()
+
+    # -- what states and the webhook call ----------------------------------------------------
+
+    async def subscribe(self, *, sid: str, conn_id: str, user_id: int) -> None:
+        """A signed-in lobby tab; raises presence.OverCapacity when a cap refuses it."""
+        if not self.running or not sid:
+            return
+        settings = get_settings()
+        conn = Connection(conn_id, sid, user_id)
+        await self.store.connect(conn, max_total=settings.max_connections,
+                                 max_per_user=settings.max_connections_per_user)
+        for old_sid, old in list(self._local.items()):  # the same tab on a new socket
+            if old.conn_id == conn_id and old_sid != sid:
+                del self._local[old_sid]
+        self._local[sid] = conn
+        await self._sio.enter_room(sid, SOCKET_ROOM, namespace=self._namespace)
+        self._newcomers.add(sid)
+        await self.store.publish({ONLINE})
+
+    async def unsubscribe(self, *, sid: str) -> None:
+        """Signed out, or left the lobby: no longer online through this socket."""
+        conn = self._local.pop(sid, None)
+        self._newcomers.discard(sid)
+        if conn is None or not self.running:
+            return
+        with contextlib.suppress(KeyError, ValueError):
+            await self._sio.leave_room(sid, SOCKET_ROOM, namespace=self._namespace)
+        if await self.store.disconnect(conn.conn_id, sid):
+            await self.store.publish({ONLINE})
+
+    def forget_socket(self, sid: str) -> None:
+        if sid in self._local:
+            asyncio.get_running_loop().create_task(self.unsubscribe(sid=sid))
+
+    async def rooms_changed(self) -> None:
+        if self.running:
+            await self.store.publish({ROOMS})
+
+    async def call_event(self, event) -> None:
+        if self.running:
+            await presence.apply_call_event(self.store, event)
+
+    async def hint_join(self, room_id: int, identity: str, name: str) -> None:
+        if self.running and await self.store.change_member(
+                livekit_room_name(room_id), identity,
+                lambda cur: presence.hinted_join(cur, identity, name)):
+            await self.store.publish({MEMBERS})
+
+    async def hint_leave(self, room_id: int, identity: str) -> None:
+        if self.running and await self.store.change_member(
+                livekit_room_name(room_id), identity, lambda cur: None):
+            await self.store.publish({MEMBERS})
+
+    # -- the worker's loops -------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        async for topics in self.store.changes():
+            if "resync" in topics:  # Redis came back, perhaps empty: re-register, re-list
+                await self._heartbeat()
+                await self._reconcile()
+            self._dirty |= topics
+            self._wake.set()
+
+    async def _broadcast_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            await asyncio.sleep(BATCH_SECONDS)  # coalesce a burst into one send
+            self._wake.clear()
+            try:
+                await self._broadcast()
+            except Exception:  # noqa: BLE001  (a lost store or database; retried next change)
+                log.exception("presence broadcast failed")
+                self._dirty |= TOPICS
+                await asyncio.sleep(1.0)
+                self._wake.set()
+
+    async def _refresh(self, dirty: set[str]) -> None:
+        if ROOMS in dirty:
+            self._summaries = await asyncio.to_thread(_rooms)
+        if MEMBERS in dirty:
+            self._members = await self.store.members()
+        if ROOMS in dirty or MEMBERS in dirty:
+            self._values["rooms"] = room_views(self._summaries, self._members)
+        if ONLINE in dirty:
+            online = await self.store.online_user_ids()
+            if not online <= self._known_people:  # someone new registered
+                self._values["people"] = await asyncio.to_thread(_people)
+                self._known_people = {person["id"] for person in self._values["people"]}
+            self._values["online"] = sorted(online)
+
+    async def _broadcast(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        newcomers, self._newcomers = self._newcomers, set()
+        await self._refresh(dirty)
+        encoded = {name: json.dumps(value, separators=(",", ":"))
+                   for name, value in self._values.items()}
+        changed = [name for name, text in encoded.items() if self._sent.get(name) != text]
+        if changed:
+            await self._emit(changed, room=SOCKET_ROOM)
+            self._sent.update({name: encoded[name] for name in changed})
+        for sid in newcomers:
+            if sid in self._local:
+                await self._emit(list(self._values), room=sid)
+        if newcomers:
+            self._freeze_survivors()
+
+    async def _emit(self, names: list[str], *, room: str) -> None:
+        delta = {self._state_name: {name + FIELD_MARKER: self._values[name] for name in names}}
+        await self._sio.emit("event", {"delta": delta, "events": []}, room=room,
+                             namespace=self._namespace)
+
+    def _freeze_survivors(self) -> None:
+        # Hundreds of connected clients make full collections slow enough to show up
+        # as latency; what survives a join (sockets, states) is long-lived anyway.
+        now = time.monotonic()
+        if now - self._last_freeze >= GC_FREEZE_EVERY_SECONDS:
+            gc.freeze()
+            self._last_freeze = now
+
+    async def _heartbeat(self) -> None:
+        connected = {sid: conn for sid, conn in self._local.items()
+                     if self._sio.manager.is_connected(sid, self._namespace)}
+        for sid in set(self._local) - set(connected):  # a missed disconnect
+            await self.unsubscribe(sid=sid)
+        await self.store.refresh(connected.values())
+
+    async def _heartbeat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+            try:
+                await self._heartbeat()
+            except Exception:  # noqa: BLE001
+                log.exception("presence heartbeat failed")
+            # Connections of a worker that died expire; look for that now and then.
+            self._dirty.add(ONLINE)
+            self._wake.set()
+
+    async def _reconcile(self) -> None:
+        seen = await self.store.members()
+        listed = await livekit_admin.list_calls()
+        calls = {room: [presence.member_from_participant(p) for p in participants]
+                 for room, participants in listed.items()}
+        await presence.reconcile(self.store, seen, calls)
+
+    async def _reconcile_forever(self) -> None:
+        """LiveKit is the truth: after a restart, and now and then in case a webhook was lost."""
+        while True:
+            try:
+                await self._reconcile()
+            except Exception as error:  # noqa: BLE001  (LiveKit unreachable: try again later)
+                log.warning("presence: could not list LiveKit's calls: %s", error)
+            await asyncio.sleep(RECONCILE_SECONDS)
+
+
+hub = PresenceHub()
