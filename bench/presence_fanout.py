@@ -1,0 +1,331 @@
+"""Presence fan-out: how fast a change reaches every connected lobby tab, how fast a storm of
+joins settles, and what an idle tab costs the backend.
+
+    .venv/bin/python -m bench.presence_fanout                  # everything (about 5 minutes)
+    .venv/bin/python -m bench.presence_fanout --sizes 10,100 --no-scaled --storm 0
+
+The backend runs the real app (`reflex run --env prod --backend-only`) pinned to core 0;
+the headless tabs (bench/_reflex_client.py) run here, pinned to core 1. A change is a signed
+LiveKit webhook (someone joins a call), posted twice a second, exactly the path a real join
+takes; its latency is from just before the POST to the frame's arrival at each tab.
+Scaled: two backend processes (one worker each) on Redis and PostgreSQL, on the same core,
+with the tabs split between them.
+
+Baseline, in the same run: a bare Reflex app (written to a temporary directory) whose lobby
+presence is one `rx.SharedState` every tab links to, changed by the same kind of POST.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._support import ROOT, prepare_environment
+
+CHANGES_PER_SIZE = 30
+CHANGE_INTERVAL = 0.5          # 2 changes per second
+TAB_CONNECT_BATCH = 50
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (the server's workers)."""
+    table = [line.split() for line in subprocess.run(
+        ["ps", "-e", "-o", "pid=,ppid=,rss="], capture_output=True, text=True).stdout.splitlines()]
+    children: dict[int, list[tuple[int, int]]] = {}
+    for child, parent, rss in table:
+        children.setdefault(int(parent), []).append((int(child), int(rss)))
+    total, stack = 0, [pid]
+    rss_of = {int(child): int(rss) for child, _, rss in table}
+    while stack:
+        current = stack.pop()
+        total += rss_of.get(current, 0)
+        stack += [child for child, _ in children.get(current, [])]
+    return total
+
+
+def pin_here_to_core(core: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        if len(os.sched_getaffinity(0)) > 1:
+            os.sched_setaffinity(0, {core})
+
+
+# -- the system under test -------------------------------------------------------------------
+
+class Deployment:
+    """The app's backend (one or more processes) with N users and one room."""
+
+    def __init__(self, workdir: Path, *, users: int, processes: int = 1,
+                 redis_url: str = "", database_url: str = "") -> None:
+        from tests.support.app import AppProcess
+        from tests.support.ports import free_port
+
+        self.api_key, self.api_secret = "APIbench" + secrets.token_hex(3), secrets.token_urlsafe(36)
+        self.database_url = database_url or f"sqlite:///{workdir / 'bench.db'}"
+        ports = [free_port() for _ in range(processes)]
+        shared = {
+            "DATABASE_URL": self.database_url, "JWT_SECRET": secrets.token_urlsafe(48),
+            "E2EE_SECRET": secrets.token_urlsafe(48), "LIVEKIT_API_KEY": self.api_key,
+            "LIVEKIT_API_SECRET": self.api_secret,
+            "LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}",   # nothing there: no calls here
+            "ALLOWED_ORIGINS": ",".join(f"http://127.0.0.1:{p}" for p in ports),
+            "MAX_CONNECTIONS": "5000", "MAX_CONNECTIONS_PER_USER": "5000",
+            "GRANIAN_WORKERS": "1", "TRUSTED_PROXY_HOPS": "0",
+        }
+        if redis_url:
+            shared["REFLEX_REDIS_URL"] = redis_url
+        self.processes = [
+            AppProcess(data_dir=workdir, public_port=port, port=port, backend_only=True,
+                       extra_env=shared, wrapper=["taskset", "-c", "0"])
+            for port in ports
+        ]
+        self.jwt_secret = shared["JWT_SECRET"]
+        self.users = users
+
+    def start(self) -> Deployment:
+        self.processes[0].migrate()
+        self.tokens, self.room_id = seed(self.database_url, self.users, self.processes[0].env)
+        for process in self.processes:
+            process.start()
+        return self
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.stop()
+
+    @property
+    def ports(self) -> list[int]:
+        return [p.port for p in self.processes]
+
+    def rss_kib(self) -> int:
+        return sum(rss_kib(p.process.pid) for p in self.processes)
+
+    def webhook(self, identity: str, name: str) -> tuple[bytes, dict]:
+        from livekit import api
+
+        body = json.dumps({
+            "event": "participant_joined", "id": "EV_" + secrets.token_hex(6),
+            "room": {"name": f"room-{self.room_id}"},
+            "participant": {"identity": identity, "name": name, "sid": "PA_" + secrets.token_hex(6)},
+        }).encode()
+        digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        token = api.AccessToken(self.api_key, self.api_secret).with_sha256(digest).to_jwt()
+        return body, {"Authorization": token, "Content-Type": "application/webhook+json"}
+
+
+def seed(database_url: str, users: int, env: dict) -> tuple[list[str], int]:
+    """`users` accounts (one shared password hash: hashing each would take minutes), their
+    session tokens, and one room."""
+    from sqlmodel import Session
+
+    from distokoloshe import passwords, sessions
+    from distokoloshe.db import make_engine
+    from distokoloshe.models import Room, User
+    from distokoloshe.settings import Settings
+
+    settings = Settings(_env_file=None, jwt_secret=env["JWT_SECRET"])
+    engine = make_engine(database_url)
+    shared_hash = passwords.hash_password("bench password 1")
+    with Session(engine) as session:
+        people = [User(username=f"bench{n}", username_key=f"bench{n}", display_name=f"Bench {n}",
+                       password_hash=shared_hash) for n in range(users)]
+        session.add_all(people)
+        session.flush()
+        room = Room(name="Bench room", name_key="bench room", owner_id=people[0].id)
+        session.add(room)
+        session.commit()
+        tokens = [sessions.issue_session_token(user.id, user.token_version, settings=settings)
+                  for user in people]
+        room_id = room.id
+    engine.dispose()
+    return tokens, room_id
+
+
+# -- measurements ----------------------------------------------------------------------------
+
+async def open_tabs(ports: list[int], tokens: list[str]):
+    from bench._reflex_client import open_tab
+
+    tabs = []
+    for start in range(0, len(tokens), TAB_CONNECT_BATCH):
+        batch = tokens[start:start + TAB_CONNECT_BATCH]
+        tabs += await asyncio.gather(*(open_tab(ports[(start + i) % len(ports)], token)
+                                       for i, token in enumerate(batch)))
+    await until(lambda: all(tab.last_value("online") is not None for tab in tabs), 60)
+    return tabs
+
+
+async def until(check, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def measure(tabs, trigger, changes: int = CHANGES_PER_SIZE) -> dict:
+    """`changes` changes at 2 per second through `trigger(marker)`; the latency of each from
+    just before the trigger to its arrival at every tab (late arrivals count, up to 10 s)."""
+    await trigger("warm-up")  # the first change of a run pays for imports and caches
+    await asyncio.sleep(CHANGE_INTERVAL)
+    sent = {}
+    for n in range(changes):
+        marker = f"mark-{n}-{secrets.token_hex(3)}"
+        for tab in tabs:
+            tab.markers.append(marker)
+        sent[marker] = time.perf_counter()
+        await trigger(marker)
+        await asyncio.sleep(max(0.0, sent[marker] + CHANGE_INTERVAL - time.perf_counter()))
+    await until(lambda: all(len(tab.watch) >= len(tab.markers) for tab in tabs), 10)
+    latencies = [(tab.watch[m] - t) * 1000 for m, t in sent.items() for tab in tabs
+                 if m in tab.watch]
+    for tab in tabs:
+        tab.markers.clear()
+        tab.watch.clear()
+    if not latencies:
+        latencies = [float("nan")]
+    return {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99), "max": max(latencies),
+            "missed": len(sent) * len(tabs) - len(latencies), "samples": len(latencies)}
+
+
+async def fan_out(deployment: Deployment, tabs) -> dict:
+    import httpx
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        url = f"http://127.0.0.1:{deployment.ports[0]}/api/livekit/webhook"
+
+        async def someone_joins(marker: str) -> None:
+            body, headers = deployment.webhook("bench-peer", marker)
+            (await client.post(url, content=body, headers=headers)).raise_for_status()
+
+        return await measure(tabs, someone_joins)
+
+
+async def join_storm(deployment: Deployment, tokens: list[str]) -> float:
+    """Seconds from opening `tokens` tabs at once until every one of them shows all of them
+    online."""
+    from bench._reflex_client import open_tab
+
+    started = time.perf_counter()
+    tabs = await asyncio.gather(*(open_tab(deployment.ports[i % len(deployment.ports)], token)
+                                  for i, token in enumerate(tokens)))
+    expected = len(tokens)
+
+    def settled_at(tab) -> float | None:
+        for arrival, text in tab.frames:
+            if '"online_rx_state_"' in text:
+                payload = json.loads(text[text.index(",") + 1:])
+                for delta in payload[1]["delta"].values():
+                    if len(delta.get("online_rx_state_", ())) >= expected:
+                        return arrival
+        return None
+
+    await until(lambda: all(settled_at(tab) is not None for tab in tabs), 60)
+    times = [settled_at(tab) for tab in tabs]
+    for tab in tabs:
+        tab.close()
+    if any(t is None for t in times):
+        return float("nan")
+    return max(times) - started
+
+
+def row(label: str, result: dict) -> str:
+    return (f"{label:<34} p50 {result['p50']:6.1f}  p95 {result['p95']:6.1f}  "
+            f"p99 {result['p99']:6.1f}  max {result['max']:6.1f} ms   "
+            f"({result['samples']} arrivals, {result['missed']} missed)")
+
+
+async def run_single(args, workdir: Path) -> dict:
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    deployment = Deployment(workdir / "single", users=max(sizes + [args.storm]) + 1).start()
+    results = {}
+    try:
+        idle = deployment.rss_kib()
+        tabs = []
+        for size in sizes:
+            tabs += await open_tabs(deployment.ports, deployment.tokens[len(tabs):size])
+            await asyncio.sleep(2)
+            if size == sizes[-1]:
+                results["kib_per_tab"] = (deployment.rss_kib() - idle) / size
+            results[size] = await fan_out(deployment, tabs)
+            print(row(f"one worker, {size} tabs", results[size]), flush=True)
+        print(f"backend memory per idle tab: {results['kib_per_tab']:.0f} KiB "
+              f"(RSS {idle / 1024:.0f} MiB before any tab)", flush=True)
+        for tab in tabs:
+            tab.close()
+        await asyncio.sleep(3)
+        if args.storm:
+            results["storm"] = await join_storm(deployment, deployment.tokens[:args.storm])
+            print(f"join storm of {args.storm}: settled in {results['storm']:.2f} s", flush=True)
+    finally:
+        deployment.stop()
+    return results
+
+
+async def run_scaled(args, workdir: Path) -> dict:
+    from tests.support import servers
+
+    sizes = [int(s) for s in args.scaled_sizes.split(",") if s]
+    results = {}
+    with servers.redis_server() as redis_url, servers.postgres_database() as database_url:
+        deployment = Deployment(workdir / "scaled", users=max(sizes), processes=2,
+                                redis_url=redis_url, database_url=database_url).start()
+        try:
+            tabs = []
+            for size in sizes:
+                tabs += await open_tabs(deployment.ports, deployment.tokens[len(tabs):size])
+                await asyncio.sleep(2)
+                results[size] = await fan_out(deployment, tabs)
+                print(row(f"2 workers + Redis, {size} tabs", results[size]), flush=True)
+            for tab in tabs:
+                tab.close()
+        finally:
+            deployment.stop()
+    return results
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,100,250,500")
+    parser.add_argument("--scaled-sizes", default="500,1000")
+    parser.add_argument("--no-scaled", action="store_true")
+    parser.add_argument("--storm", type=int, default=200)
+    parser.add_argument("--baseline-sizes", default="10,100",
+                        help="the naive SharedState baseline overloads beyond a few hundred")
+    args = parser.parse_args()
+    prepare_environment()
+    pin_here_to_core(1)
+    with tempfile.TemporaryDirectory(prefix="bench-presence-") as tmp:
+        workdir = Path(tmp)
+        for sub in ("single", "scaled", "baseline"):
+            (workdir / sub).mkdir()
+        await run_single(args, workdir)
+        if not args.no_scaled:
+            await run_scaled(args, workdir)
+        if args.baseline_sizes:
+            from bench.presence_baseline import run_baseline
+
+            await run_baseline(args, workdir / "baseline")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    asyncio.run(main())
