@@ -53,13 +53,18 @@ class AppProcess:
     def public_url(self) -> str:
         return f"http://localhost:{self.public_port}"
 
+    ready_path = "/"
+
+    def command(self) -> list[str]:
+        return [str(REFLEX), "run", "--env", "prod", "--single-port", "--backend-host",
+                "127.0.0.1", "--backend-port", str(self.port), "--frontend-port", str(self.port)]
+
     def start(self, timeout: float = 240.0) -> AppProcess:
         subprocess.run([sys.executable, "-m", "distokoloshe.db"], cwd=ROOT, env=self.env,
                        check=True, capture_output=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [str(REFLEX), "run", "--env", "prod", "--single-port", "--backend-host", "127.0.0.1",
-             "--backend-port", str(self.port), "--frontend-port", str(self.port)],
+            self.command(),
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -67,7 +72,8 @@ class AppProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app exited with {self.process.returncode}; see {self.log_path}")
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{self.port}{self.ready_path}",
+                             timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
@@ -88,3 +94,20 @@ class AppProcess:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+@dataclasses.dataclass
+class BackendProcess(AppProcess):
+    """The backend alone, as in production behind nginx, which serves the static export."""
+
+    public_origin: str = ""
+
+    ready_path = "/ping"
+
+    @property
+    def public_url(self) -> str:
+        return self.public_origin or super().public_url
+
+    def command(self) -> list[str]:
+        return [str(REFLEX), "run", "--env", "prod", "--backend-only", "--backend-host",
+                "127.0.0.1", "--backend-port", str(self.port)]
