@@ -178,6 +178,7 @@ def test_http_redirects_to_https_and_serves_only_the_acme_challenge(tls_stack):
     assert missing.status_code == 404
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")
 def test_only_tls_1_2_and_1_3_are_offered(tls_stack):
     nginx, _backend, _livekit = tls_stack
 

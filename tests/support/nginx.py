@@ -67,7 +67,8 @@ def envsubst(template: str, values: dict[str, str]) -> str:
 def without_http3(conf: str) -> tuple[str, int]:
     """The config without the lines that need nginx's HTTP/3 module; and how many there were."""
     lines = conf.splitlines(keepends=True)
-    kept = [line for line in lines if NEEDS_HTTP3 not in line]
+    kept = [line for line in lines
+            if NEEDS_HTTP3 not in line or line.lstrip().startswith("#")]
     return "".join(kept), len(lines) - len(kept)
 
 
