@@ -125,8 +125,11 @@ async def test_register_join_and_hear_a_peer_with_no_policy_violations(
     assert any(url.startswith(f"{wss}/_event") for url in signalling), signalling
     assert any(url.startswith(f"{wss}/rtc") for url in signalling), (
         f"LiveKit's signalling did not go through nginx: {signalling}")
+    print("\n".join(console))  # shown when a test fails
     assert violations == []
     assert [line for line in console if POLICY_COMPLAINT.search(line)] == []
+    # livekit-client's E2EE worker loaded from our origin under worker-src 'self'.
+    assert any("e2ee worker initialized" in line for line in console)
 
 
 def test_every_response_carries_the_security_headers(tls_stack):
