@@ -108,20 +108,22 @@ fi
 # Docker starts us again) when certbot has replaced the certificate.
 "$BIN" --config "$CONFIG" &
 server=$!
-trap 'kill -TERM "$server" 2>/dev/null || true' TERM INT
 issued="$(cksum < "$cert")"
 (
-  while sleep "$CERT_CHECK_SECONDS" >/dev/null 2>&1; do  # holds no pipe of ours
+  while kill -0 "$server" 2>/dev/null &&
+        sleep "$CERT_CHECK_SECONDS" >/dev/null 2>&1; do  # the sleep holds no pipe of ours
     if [ "$(cksum < "$cert")" != "$issued" ]; then
       echo "livekit: certificate renewed; restarting to load it" >&2
       kill -TERM "$server"     # drains rooms; clients reconnect by themselves
-      sleep 30
+      sleep 30 >/dev/null 2>&1
       kill -TERM "$server" 2>/dev/null || true  # a second signal stops at once
       exit 0
     fi
   done
 ) &
 watcher=$!
+# Set only now, so the watcher does not inherit it.
+trap 'kill -TERM "$server" 2>/dev/null || true' TERM INT
 status=0
 wait "$server" || status=$?
 while kill -0 "$server" 2>/dev/null; do

@@ -9,8 +9,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -299,3 +301,49 @@ def test_init_certs_drives_nginx_and_certbot_through_compose(tmp_path, dry_run):
     assert "--email ops@example.org --no-eff-email" in certbot
     assert certbot.endswith(" --dry-run") == dry_run
     assert stop == "NGINX_CONFIG=nginx.conf compose stop web"
+
+
+def _fake_livekit(tmp_path: Path) -> Path:
+    """A stand-in server that reports the stop signal it gets."""
+    server = tmp_path / "fake-livekit"
+    server.write_text("#!/bin/sh\ntrap 'echo \"server stopped\" >&2; exit 0' TERM\n"
+                      "while :; do sleep 0.1; done\n")
+    server.chmod(0o755)
+    return server
+
+
+def _start_prod_entrypoint(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    certs = self_signed_certificate(tmp_path / "certs" / "live" / "voice.example.org")
+    process = subprocess.Popen(
+        ["/bin/sh", str(ROOT / "livekit" / "entrypoint.sh")],
+        env={"PATH": os.environ["PATH"], "LIVEKIT_BIN": str(_fake_livekit(tmp_path)),
+             "LIVEKIT_RUNTIME_CONFIG": str(tmp_path / "livekit.yaml"),
+             "LIVEKIT_API_KEY": "APIdeploytest", "LIVEKIT_API_SECRET": "s" * 48,
+             "LIVEKIT_DOMAIN": "voice.example.org", "LIVEKIT_CERT_DIR": str(tmp_path / "certs"),
+             "LIVEKIT_NODE_IP": "203.0.113.7", "LIVEKIT_CERT_CHECK_SECONDS": "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return process, certs / "fullchain.pem"
+
+
+def test_livekit_restarts_when_the_certificate_is_renewed(tmp_path):
+    process, certificate = _start_prod_entrypoint(tmp_path)
+    try:
+        time.sleep(1.5)
+        assert process.poll() is None
+        self_signed_certificate(certificate.parent)  # what a renewal does
+        _, log = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert "certificate renewed; restarting" in log and "server stopped" in log
+
+
+def test_livekit_prod_passes_stop_signals_on(tmp_path):
+    process, _ = _start_prod_entrypoint(tmp_path)
+    try:
+        time.sleep(1.0)
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert "server stopped" in log and "renewed" not in log
