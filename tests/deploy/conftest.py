@@ -7,6 +7,7 @@ takes it down before the next module (and before tests/e2e rebuilds .web for its
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -55,9 +56,20 @@ def reflex_build_env(**extra: str) -> dict[str, str]:
 
 def export_site(public_origin: str, destination: Path) -> Path:
     """`reflex export --frontend-only --no-zip` for `public_origin`, copied to `destination`."""
-    subprocess.run([str(REFLEX), "export", "--frontend-only", "--no-zip"], cwd=ROOT,
-                   env=reflex_build_env(REFLEX_API_URL=public_origin), check=True,
-                   capture_output=True, timeout=600)
+    # The export rewrites reflex.lock/package.json with its keys in another order; when
+    # that is all it changed, leave the working tree as it was.
+    lock = ROOT / "reflex.lock" / "package.json"
+    committed = lock.read_bytes() if lock.exists() else None
+    try:
+        result = subprocess.run([str(REFLEX), "export", "--frontend-only", "--no-zip"],
+                                cwd=ROOT, env=reflex_build_env(REFLEX_API_URL=public_origin),
+                                capture_output=True, text=True, timeout=600)
+    finally:
+        if committed is not None and lock.read_bytes() != committed and (
+                json.loads(lock.read_bytes()) == json.loads(committed)):
+            lock.write_bytes(committed)
+    if result.returncode != 0:
+        pytest.fail(f"reflex export failed:\n{(result.stdout + result.stderr)[-3000:]}")
     shutil.copytree(ROOT / ".web" / "build" / "client", destination)
     return destination
 
