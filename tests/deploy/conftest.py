@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from tests.support import servers
 from tests.support.app import BackendProcess
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.livekit_server import LiveKitServer
@@ -80,23 +81,22 @@ def script_hashes(site: Path) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def tls_stack(tmp_path_factory):
+def _stack(work: Path, *, backend_env: dict[str, str] | None = None,
+           livekit_env: dict[str, str] | None = None):
     """nginx (TLS) -> prod backend and LiveKit. Yields (nginx, backend, livekit)."""
     if not Path(NGINX).exists():
         pytest.fail("nginx is missing; ./tokoloshe test installs it")
-    work = tmp_path_factory.mktemp("stack")
     nginx = Nginx(prefix=work / "nginx", site_conf="nginx.tls.conf", site_root=work / "site",
                   script_hashes="", app_upstream="", livekit_upstream="",
                   cert_dir=self_signed_certificate(work / "certs"))
     export_site(nginx.origin, nginx.site_root)
     nginx.script_hashes = script_hashes(nginx.site_root)
 
+    (work / "app").mkdir()
     backend = BackendProcess(data_dir=work / "app", public_port=0,
                              public_origin=nginx.origin)
-    livekit = LiveKitServer(workdir=work,
+    livekit = LiveKitServer(workdir=work, extra_env=livekit_env or {},
                             webhook_url=f"http://127.0.0.1:{backend.port}/api/livekit/webhook")
-    (work / "app").mkdir()
     backend.env.update({
         "APP_ENV": "prod",
         # Browsers reach LiveKit through nginx; the backend calls it directly.
@@ -104,7 +104,9 @@ def tls_stack(tmp_path_factory):
         "LIVEKIT_API_URL": livekit.http_url,
         "LIVEKIT_API_KEY": livekit.api_key,
         "LIVEKIT_API_SECRET": livekit.api_secret,
+        **(backend_env or {}),
     })
+    backend.database_url = backend.env["DATABASE_URL"]
     nginx.app_upstream = f"127.0.0.1:{backend.port}"
     nginx.livekit_upstream = f"127.0.0.1:{livekit.port}"
     started = []
@@ -116,6 +118,24 @@ def tls_stack(tmp_path_factory):
     finally:
         for server in reversed(started):
             server.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_stack(tmp_path_factory):
+    """The default deployment: one worker, SQLite."""
+    yield from _stack(tmp_path_factory.mktemp("stack"))
+
+
+@pytest.fixture(scope="module")
+def scaled_tls_stack(tmp_path_factory):
+    """The `scale` profile: two workers on Redis and PostgreSQL, LiveKit on Redis."""
+    with servers.redis_server() as redis_url, servers.postgres_database() as database_url:
+        yield from _stack(
+            tmp_path_factory.mktemp("scaled"),
+            backend_env={"REFLEX_REDIS_URL": redis_url, "DATABASE_URL": database_url,
+                         "GRANIAN_WORKERS": "2"},
+            livekit_env={"LIVEKIT_REDIS_ADDRESS": redis_url.removeprefix("redis://")
+                         .rsplit("/", 1)[0]})
 
 
 @pytest.fixture(scope="module")

@@ -8,35 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-import secrets
 import socket
 import ssl
 import time
 
 import httpx
 import pytest
-from playwright.async_api import expect
-from sqlmodel import Session
 
-from distokoloshe import accounts
-from distokoloshe.db import make_engine
-from tests.e2e.conftest import PASSWORD, create_room
-from tests.e2e.test_calls import _python_peer, _tile, _wait_until_heard
+from tests.deploy.calls import register_join_and_hear_a_peer
 
 pytestmark = pytest.mark.e2e
-
-# Every CSP violation the document sees, and every report Chromium makes of one.
-RECORD_CSP_VIOLATIONS = """
-(() => {
-  const seen = [];
-  Object.defineProperty(window, '__cspViolations', { value: seen });
-  document.addEventListener('securitypolicyviolation', (e) => {
-    seen.push(`${e.effectiveDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`);
-  });
-})();
-"""
-POLICY_COMPLAINT = re.compile(r"Content.Security.Policy|Permissions.Policy|Refused to", re.I)
-
 
 def _client(nginx, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=nginx.origin, verify=False, timeout=10, **kwargs)
@@ -68,68 +49,8 @@ def _status(sock: socket.socket) -> int:
     return int(head.split(b" ", 2)[1])
 
 
-@pytest.fixture
-def seed_user(tls_stack):
-    _nginx, backend, _livekit = tls_stack
-    engine = make_engine(backend.database_url)
-
-    def create(display_name: str = "") -> str:
-        username = "u" + secrets.token_hex(5)
-        with Session(engine) as session:
-            accounts.register(session=session, username=username, password=PASSWORD,
-                              display_name=display_name)
-            session.commit()
-        return username
-
-    yield create
-    engine.dispose()
-
-
-async def test_register_join_and_hear_a_peer_with_no_policy_violations(
-    browser, tls_stack, seed_user
-):
-    nginx, backend, livekit = tls_stack
-    context = await browser.new_context(base_url=nginx.origin, ignore_https_errors=True)
-    await context.add_init_script(RECORD_CSP_VIOLATIONS)
-    page = await context.new_page()
-    console: list[str] = []
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-    signalling: list[str] = []
-    page.on("websocket", lambda ws: signalling.append(ws.url))
-    try:
-        await page.goto("/register")
-        await page.get_by_label("Username").fill("nginx_" + secrets.token_hex(3))
-        await page.get_by_label("Display name (optional)").fill("Behind nginx")
-        await page.get_by_label("Password", exact=True).fill(PASSWORD)
-        await page.get_by_label("Confirm password").fill(PASSWORD)
-        await page.get_by_role("button", name="Create account").click()
-        await expect(page.get_by_role("heading", name="Rooms")).to_be_visible(timeout=20_000)
-
-        room_name = "Deploy " + secrets.token_hex(3)
-        await create_room(page, room_name)
-        await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=30_000)
-        peer, _ = await _python_peer(backend, livekit, seed_user, room_name)
-        try:
-            await peer.publish_tone()
-            await expect(_tile(page, "Python peer")).to_be_visible(timeout=15_000)
-            # The peer encrypts, so hearing it also proves the E2EE worker ran under the CSP.
-            assert await _wait_until_heard(page, "Python peer") > 0.02, "nothing heard"
-        finally:
-            await peer.close()
-        violations = await page.evaluate("window.__cspViolations")
-    finally:
-        await context.close()
-
-    wss = nginx.livekit_url
-    assert any(url.startswith(f"{wss}/_event") for url in signalling), signalling
-    assert any(url.startswith(f"{wss}/rtc") for url in signalling), (
-        f"LiveKit's signalling did not go through nginx: {signalling}")
-    print("\n".join(console))  # shown when a test fails
-    assert violations == []
-    assert [line for line in console if POLICY_COMPLAINT.search(line)] == []
-    # livekit-client's E2EE worker loaded from our origin under worker-src 'self'.
-    assert any("e2ee worker initialized" in line for line in console)
+async def test_register_join_and_hear_a_peer_with_no_policy_violations(browser, tls_stack):
+    await register_join_and_hear_a_peer(browser, tls_stack)
 
 
 def test_every_response_carries_the_security_headers(tls_stack):
