@@ -5,6 +5,8 @@ LiveKit's own loader, shell scripts by shellcheck. No Docker engine is needed.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import re
@@ -12,6 +14,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -194,23 +197,57 @@ def test_nginx_accepts_both_configs(tmp_path, site_conf):
         assert marked == 6  # quic listeners (2), http2, http3, quic_retry, Alt-Svc
 
 
-def test_plain_http_site_headers_and_websocket_origin(tmp_path):
+class _EchoHeaders(http.server.BaseHTTPRequestHandler):
+    """An upstream that answers with the request line and headers it received, as JSON."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        body = json.dumps({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    do_POST = do_GET
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _echo_upstream():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoHeaders)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_plain_http_site_headers_and_what_reaches_the_upstreams(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("<!doctype html><title>t</title>")
-    nginx = Nginx(prefix=tmp_path / "nginx", site_conf="nginx.conf", site_root=site,
-                  script_hashes="set $distokoloshe_script_hashes \"'sha256-AAAA'\";\n",
-                  app_upstream=f"127.0.0.1:{free_port()}",
-                  livekit_upstream=f"127.0.0.1:{free_port()}").start()
-    try:
-        with httpx.Client(base_url=nginx.origin, timeout=10) as client:
-            page = client.get("/")
-            foreign = client.get("/_event/?EIO=4&transport=websocket",
-                                 headers={"Origin": "http://evil.example"})
-            no_backend = client.get("/_event/?EIO=4&transport=websocket",
-                                    headers={"Origin": nginx.origin})
-    finally:
-        nginx.stop()
+    with _echo_upstream() as app, _echo_upstream() as livekit:
+        nginx = Nginx(prefix=tmp_path / "nginx", site_conf="nginx.conf", site_root=site,
+                      script_hashes="set $distokoloshe_script_hashes \"'sha256-AAAA'\";\n",
+                      app_upstream=app, livekit_upstream=livekit).start()
+        upgrade = {"Upgrade": "websocket", "Connection": "Upgrade",
+                   "X-Forwarded-For": "198.51.100.9"}  # a client's claim, to be dropped
+        try:
+            with httpx.Client(base_url=nginx.origin, timeout=10) as client:
+                page = client.get("/")
+                foreign = client.get("/_event/?EIO=4&transport=websocket",
+                                     headers={**upgrade, "Origin": "http://evil.example"})
+                event = client.get("/_event/?EIO=4&transport=websocket",
+                                   headers={**upgrade, "Origin": nginx.origin}).json()
+                rtc = client.get("/rtc/v1?access_token=t", headers=upgrade).json()
+                api = client.post("/api/livekit/webhook", content=b"{}",
+                                  headers={"X-Forwarded-For": "198.51.100.9"}).json()
+        finally:
+            nginx.stop()
     assert page.status_code == 200
     assert "strict-transport-security" not in page.headers
     csp = page.headers["content-security-policy"]
@@ -218,7 +255,14 @@ def test_plain_http_site_headers_and_websocket_origin(tmp_path):
     assert "script-src 'self' 'sha256-AAAA';" in csp
     assert page.headers["x-frame-options"] == "DENY"
     assert foreign.status_code == 403
-    assert no_backend.status_code == 502  # the Origin passed; nothing listens behind it
+    for seen in (event, rtc, api):
+        assert seen["x-forwarded-for"] == "127.0.0.1", seen
+        assert seen["x-forwarded-proto"] == "http"
+        assert seen["host"] == nginx.host
+    for seen in (event, rtc):
+        assert seen["upgrade"] == "websocket" and seen["connection"] == "upgrade", seen
+    assert rtc["path"] == "/rtc/v1?access_token=t"
+    assert api["connection"] == "close" and "upgrade" not in api
 
 
 def _livekit_config(tmp_path: Path, **env: str) -> tuple[str, Path]:
