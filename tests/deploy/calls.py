@@ -1,5 +1,6 @@
 """A call through the deployed stack, as a person makes one: register, create a room (which
-joins its call), hear someone; with every CSP violation and policy complaint recorded."""
+joins its call), hear someone, turn the camera on and share the screen; with every CSP
+violation and policy complaint recorded."""
 
 from __future__ import annotations
 
@@ -71,6 +72,13 @@ async def register_join_and_hear_a_peer(browser, stack) -> None:
             await expect(_tile(page, "Python peer")).to_be_visible(timeout=15_000)
             # The peer encrypts, so hearing it also proves the E2EE worker ran under the CSP.
             assert await _wait_until_heard(page, "Python peer") > 0.02, "nothing heard"
+            # Camera and screen share too, so video elements run under the policies.
+            await page.get_by_role("button", name="Start camera").click()
+            await expect(page.get_by_role("button", name="Stop camera")).to_be_visible()
+            await page.get_by_role("button", name="Share screen").click()
+            await expect(page.get_by_role("button", name="Stop sharing")).to_be_visible(
+                timeout=15_000)
+            await expect(page.get_by_test_id("screen-view")).to_be_visible(timeout=15_000)
         finally:
             await peer.close()
         violations = await page.evaluate("window.__cspViolations")
