@@ -74,8 +74,7 @@ class NaiveApp:
 
         from tests.support.app import REFLEX
 
-        env = {**os.environ, "ALLOWED_ORIGIN": f"http://127.0.0.1:{self.port}",
-               "GRANIAN_WORKERS": "1"}
+        env = {**os.environ, "ALLOWED_ORIGIN": f"http://127.0.0.1:{self.port}"}
         env.pop("REFLEX_REDIS_URL", None)
         self.process = subprocess.Popen(
             ["taskset", "-c", "0", str(REFLEX), "run", "--env", "prod", "--backend-only",

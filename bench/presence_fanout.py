@@ -73,7 +73,7 @@ class Deployment:
 
     def __init__(self, workdir: Path, *, users: int, processes: int = 1,
                  redis_url: str = "", database_url: str = "") -> None:
-        from tests.support.app import AppProcess
+        from tests.support.app import BackendProcess
         from tests.support.ports import free_port
 
         self.api_key, self.api_secret = "APIbench" + secrets.token_hex(3), secrets.token_urlsafe(36)
@@ -86,13 +86,13 @@ class Deployment:
             "LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}",   # nothing there: no calls here
             "ALLOWED_ORIGINS": ",".join(f"http://127.0.0.1:{p}" for p in ports),
             "MAX_CONNECTIONS": "5000", "MAX_CONNECTIONS_PER_USER": "5000",
-            "GRANIAN_WORKERS": "1", "TRUSTED_PROXY_HOPS": "0",
+            "TRUSTED_PROXY_HOPS": "0",
         }
         if redis_url:
             shared["REFLEX_REDIS_URL"] = redis_url
         self.processes = [
-            AppProcess(data_dir=workdir, public_port=port, port=port, backend_only=True,
-                       extra_env=shared, wrapper=["taskset", "-c", "0"])
+            BackendProcess(data_dir=workdir, public_port=port, port=port, extra_env=shared,
+                           wrapper=["taskset", "-c", "0"])
             for port in ports
         ]
         self.jwt_secret = shared["JWT_SECRET"]

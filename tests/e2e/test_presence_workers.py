@@ -20,7 +20,7 @@ from distokoloshe.db import make_engine
 from tests.e2e.conftest import PASSWORD, create_room, log_in
 from tests.e2e.test_presence import person, room_members
 from tests.support import servers
-from tests.support.app import AppProcess
+from tests.support.app import BackendProcess
 from tests.support.browser import RECORD_PEER_CONNECTIONS
 from tests.support.livekit_server import LiveKitServer
 from tests.support.ports import free_port
@@ -40,15 +40,15 @@ def scaled(tmp_path_factory, app, proxy):
         ).start()
         shared = {
             **livekit.app_env(), "REFLEX_REDIS_URL": redis_url, "DATABASE_URL": database_url,
-            "GRANIAN_WORKERS": "1", "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
+            "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
             "JWT_SECRET": secrets.token_urlsafe(48), "E2EE_SECRET": secrets.token_urlsafe(48),
         }
         workers = []
         try:
             for port in ports:
-                workers.append(AppProcess(
+                workers.append(BackendProcess(
                     data_dir=tmp_path_factory.mktemp("worker"), public_port=proxy.port,
-                    port=port, backend_only=True, extra_env=shared).start())
+                    port=port, extra_env=shared).start())
             yield workers, database_url
         finally:
             for worker in workers:

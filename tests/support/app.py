@@ -26,8 +26,6 @@ class AppProcess:
     extra_env: dict[str, str] = dataclasses.field(default_factory=dict)
     port: int = dataclasses.field(default_factory=free_port)
     process: subprocess.Popen | None = None
-    # Only the backend: another process on the same public origin serves the pages.
-    backend_only: bool = False
     # A command the server runs under, e.g. ["taskset", "-c", "0"] in benchmarks.
     wrapper: list[str] = dataclasses.field(default_factory=list)
 
@@ -58,6 +56,12 @@ class AppProcess:
     def public_url(self) -> str:
         return f"http://localhost:{self.public_port}"
 
+    ready_path = "/"
+
+    def command(self) -> list[str]:
+        return [str(REFLEX), "run", "--env", "prod", "--single-port", "--backend-host",
+                "127.0.0.1", "--backend-port", str(self.port), "--frontend-port", str(self.port)]
+
     def migrate(self) -> None:
         subprocess.run([sys.executable, "-m", "distokoloshe.db"], cwd=ROOT, env=self.env,
                        check=True, capture_output=True)
@@ -65,12 +69,8 @@ class AppProcess:
     def start(self, timeout: float = 240.0) -> AppProcess:
         self.migrate()
         log = self.log_path.open("ab")
-        ports = (["--backend-only", "--backend-port", str(self.port)] if self.backend_only else
-                 ["--single-port", "--backend-port", str(self.port), "--frontend-port",
-                  str(self.port)])
         self.process = subprocess.Popen(
-            [*self.wrapper, str(REFLEX), "run", "--env", "prod", "--backend-host", "127.0.0.1",
-             *ports],
+            [*self.wrapper, *self.command()],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -78,8 +78,8 @@ class AppProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app exited with {self.process.returncode}; see {self.log_path}")
             try:
-                ready = "/ping" if self.backend_only else "/"
-                if httpx.get(f"http://127.0.0.1:{self.port}{ready}", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{self.port}{self.ready_path}",
+                             timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
@@ -100,3 +100,20 @@ class AppProcess:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+@dataclasses.dataclass
+class BackendProcess(AppProcess):
+    """The backend alone, as in production behind nginx, which serves the static export."""
+
+    public_origin: str = ""
+
+    ready_path = "/ping"
+
+    @property
+    def public_url(self) -> str:
+        return self.public_origin or super().public_url
+
+    def command(self) -> list[str]:
+        return [str(REFLEX), "run", "--env", "prod", "--backend-only", "--backend-host",
+                "127.0.0.1", "--backend-port", str(self.port)]

@@ -56,6 +56,7 @@ class LiveKitServer:
     api_key: str = dataclasses.field(default_factory=lambda: "APIlk" + secrets.token_hex(4))
     api_secret: str = dataclasses.field(default_factory=lambda: secrets.token_urlsafe(36))
     port: int = dataclasses.field(default_factory=free_port)
+    extra_env: dict[str, str] = dataclasses.field(default_factory=dict)
     process: subprocess.Popen | None = None
 
     @property
@@ -80,6 +81,7 @@ class LiveKitServer:
             "LIVEKIT_WEBHOOK_URL": self.webhook_url,
             "LIVEKIT_RUNTIME_CONFIG": str(self.workdir / "livekit.yaml"),
             "LIVEKIT_DOMAIN": "",
+            **self.extra_env,
         }
         self.log_path = self.workdir / "livekit.log"
         self.process = subprocess.Popen(

@@ -1,0 +1,37 @@
+"""Small Go programs under tests/deploy, built once through the Go module proxy and cached.
+
+Each program is its own module (go.mod and go.sum committed). The binary is cached under
+~/.cache/distokoloshe/bin by a hash of its sources, so CI and later runs reuse it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("DISTOKOLOSHE_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "distokoloshe")
+
+
+def go_tool(name: str, *, timeout: float = 900) -> Path:
+    """The built binary of tests/deploy/<name>, building it if its sources changed."""
+    source = ROOT / "tests" / "deploy" / name
+    digest = hashlib.sha256()
+    for path in sorted(source.glob("*")):
+        if path.suffix in (".go", ".mod", ".sum"):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    binary = CACHE / "bin" / f"{name}-{digest.hexdigest()[:16]}"
+    if binary.exists():
+        return binary
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    partial = binary.with_suffix(".partial")
+    subprocess.run([go, "build", "-o", str(partial), "."], cwd=source, check=True,
+                   timeout=timeout, capture_output=True,
+                   env={**os.environ, "GOFLAGS": "-mod=readonly"})
+    partial.rename(binary)
+    return binary
