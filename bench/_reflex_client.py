@@ -19,6 +19,7 @@ import time
 import uuid
 
 NAMESPACE = "/_event"
+ONLINE_KEY = '"online_rx_state_":['
 SESSION_VAR = ("reflex___state____state.distokoloshe___state___session____session_state."
                "session_token_rx_state_")
 
@@ -30,6 +31,7 @@ class ReflexTab(asyncio.Protocol):
         self.frames: list[tuple[float, str]] = []    # (perf_counter at arrival, text)
         self.watch: dict[str, float] = {}            # marker -> first arrival
         self.markers: list[str] = []
+        self.online_counts: list[tuple[float, int]] = []   # (arrival, how many online)
         self.connected = asyncio.get_running_loop().create_future()
         self.closed = asyncio.get_running_loop().create_future()
         self._buffer = bytearray()
@@ -49,15 +51,17 @@ class ReflexTab(asyncio.Protocol):
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
 
     def _send(self, text: str) -> None:
-        payload = text.encode()
+        self._send_frame(0x1, text.encode())
+
+    def _send_frame(self, opcode: int, payload: bytes) -> None:
         mask = os.urandom(4)
         length = len(payload)
         if length < 126:
-            header = struct.pack("!BB", 0x81, 0x80 | length)
+            header = struct.pack("!BB", 0x80 | opcode, 0x80 | length)
         elif length < 65536:
-            header = struct.pack("!BBH", 0x81, 0x80 | 126, length)
+            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, length)
         else:
-            header = struct.pack("!BBQ", 0x81, 0x80 | 127, length)
+            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, length)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         self.transport.write(header + mask + masked)
 
@@ -80,6 +84,8 @@ class ReflexTab(asyncio.Protocol):
             opcode, payload = frame
             if opcode == 0x1:
                 self._on_text(now, payload.decode())
+            elif opcode == 0x9:  # the server's websocket ping; unanswered, it hangs up
+                self._send_frame(0xA, payload)
             elif opcode == 0x8:
                 self.transport.close()
                 return
@@ -115,6 +121,10 @@ class ReflexTab(asyncio.Protocol):
             if not self.connected.done():
                 self.connected.set_result(now)
         elif text.startswith(f"42{NAMESPACE}"):
+            start = text.find(ONLINE_KEY)
+            if start >= 0:  # counted without parsing: cheap enough for hundreds of tabs
+                listed = text[start + len(ONLINE_KEY):text.index("]", start)]
+                self.online_counts.append((now, listed.count(",") + 1 if listed else 0))
             for marker in self.markers:
                 if marker not in self.watch and marker in text:
                     self.watch[marker] = now

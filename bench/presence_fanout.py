@@ -230,13 +230,7 @@ async def join_storm(deployment: Deployment, tokens: list[str]) -> float:
     expected = len(tokens)
 
     def settled_at(tab) -> float | None:
-        for arrival, text in tab.frames:
-            if '"online_rx_state_"' in text:
-                payload = json.loads(text[text.index(",") + 1:])
-                for delta in payload[1]["delta"].values():
-                    if len(delta.get("online_rx_state_", ())) >= expected:
-                        return arrival
-        return None
+        return next((at for at, count in tab.online_counts if count >= expected), None)
 
     await until(lambda: all(settled_at(tab) is not None for tab in tabs), 60)
     times = [settled_at(tab) for tab in tabs]

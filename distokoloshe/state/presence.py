@@ -11,7 +11,7 @@ import reflex as rx
 
 from distokoloshe.presence import OverCapacity
 from distokoloshe.state.presence_hub import MemberView, PersonView, RoomView, hub
-from distokoloshe.state.session import NotSignedIn, SessionState
+from distokoloshe.state.session import SessionState
 
 __all__ = ["MemberView", "PersonView", "PresenceState", "RoomView"]
 
@@ -24,11 +24,10 @@ class PresenceState(rx.State):
     over_capacity: str = ""
 
     async def subscribe(self):
-        """on_load of the lobby, and the "try again" of a refused tab."""
-        session_state = await self.get_state(SessionState)
-        try:
-            user_id = await session_state._as_user(lambda session, user: user.id)
-        except NotSignedIn:
+        """on_load of the lobby (after require_signed_in has verified the session), and the
+        "try again" of a refused tab."""
+        user_id = (await self.get_state(SessionState))._verified_user_id
+        if not user_id:
             return
         try:
             await hub.subscribe(sid=self.router.session.session_id,

@@ -26,6 +26,9 @@ import json
 import logging
 import time
 
+from engineio import packet as engineio_packet
+from socketio import packet as socketio_packet
+
 from distokoloshe import accounts, livekit_admin, presence, rooms
 from distokoloshe.db import session_scope
 from distokoloshe.livekit_tokens import livekit_room_name
@@ -37,7 +40,7 @@ log = logging.getLogger(__name__)
 SOCKET_ROOM = "dtk-presence"
 BATCH_SECONDS = 0.05
 RECONCILE_SECONDS = 30.0
-GC_FREEZE_EVERY_SECONDS = 5.0
+FULL_COLLECTION_SECONDS = 600.0
 FIELD_MARKER = "_rx_state_"
 
 
@@ -118,7 +121,7 @@ class PresenceHub:
         self._summaries: list[rooms.RoomSummary] = []
         self._members: dict[str, list[presence.Member]] = {}
         self._known_people: set[int] = set()
-        self._last_freeze = 0.0
+        self._last_full_collection = time.monotonic()
 
     @property
     def running(self) -> bool:
@@ -265,17 +268,32 @@ class PresenceHub:
             self._freeze_survivors()
 
     async def _emit(self, names: list[str], *, room: str) -> None:
+        """One encoding, then the same packet queued on every socket in `room` (a socket
+        room or one sid). python-socketio's own room emit would spawn a task per socket,
+        which at hundreds of sockets costs more than the sending itself."""
         delta = {self._state_name: {name + FIELD_MARKER: self._values[name] for name in names}}
-        await self._sio.emit("event", {"delta": delta, "events": []}, room=room,
-                             namespace=self._namespace)
+        packet = self._sio.packet_class(socketio_packet.EVENT, namespace=self._namespace,
+                                        data=["event", {"delta": delta, "events": []}])
+        frame = engineio_packet.Packet(engineio_packet.MESSAGE, packet.encode())
+        for _sid, eio_sid in list(self._sio.manager.get_participants(self._namespace, room)):
+            with contextlib.suppress(Exception):  # a socket closing right now
+                await self._sio.eio.send_packet(eio_sid, frame)
 
     def _freeze_survivors(self) -> None:
-        # Hundreds of connected clients make full collections slow enough to show up
-        # as latency; what survives a join (sockets, states) is long-lived anyway.
+        # With hundreds of tabs connected, a full collection takes tens of milliseconds and
+        # shows up as latency. What survives a join (sockets, states) is long-lived, so it
+        # goes to the permanent generation; young garbage is collected first so it is not
+        # kept, and a full collection now and then (below) returns what was frozen and died.
+        gc.collect(1)
+        gc.freeze()
+
+    def _collect_everything_now_and_then(self) -> None:
         now = time.monotonic()
-        if now - self._last_freeze >= GC_FREEZE_EVERY_SECONDS:
+        if now - self._last_full_collection >= FULL_COLLECTION_SECONDS:
+            self._last_full_collection = now
+            gc.unfreeze()
+            gc.collect()
             gc.freeze()
-            self._last_freeze = now
 
     async def _heartbeat(self) -> None:
         connected = {sid: conn for sid, conn in self._local.items()
@@ -291,6 +309,7 @@ class PresenceHub:
                 await self._heartbeat()
             except Exception:  # noqa: BLE001
                 log.exception("presence heartbeat failed")
+            self._collect_everything_now_and_then()
             # Connections of a worker that died expire; look for that now and then.
             self._dirty.add(ONLINE)
             self._wake.set()

@@ -28,6 +28,9 @@ class SessionState(rx.State):
     session_token: str = rx.LocalStorage(name="dtk_session", sync=True)
     username: str = ""
     display_name: str = ""
+    # The user id that require_signed_in last verified for this tab (backend only, so no
+    # client can set it); 0 when signed out.
+    _verified_user_id: int = 0
 
     @rx.var
     def signed_in(self) -> bool:
@@ -56,6 +59,7 @@ class SessionState(rx.State):
         self.display_name = display_name
 
     def _end_session(self) -> None:
+        self._verified_user_id = 0
         self.session_token = ""
         self.username = ""
         self.display_name = ""
@@ -63,12 +67,13 @@ class SessionState(rx.State):
     async def require_signed_in(self):
         """on_load of signed-in pages: refresh who we are, or go to the login page."""
         try:
-            username, display_name = await self._as_user(
-                lambda session, user: (user.username, user.display_name)
+            user_id, username, display_name = await self._as_user(
+                lambda session, user: (user.id, user.username, user.display_name)
             )
         except NotSignedIn:
             self._end_session()
             return rx.redirect(routes.LOGIN, replace=True)
+        self._verified_user_id = user_id
         self.username, self.display_name = username, display_name
 
     async def require_signed_out(self):
