@@ -94,7 +94,7 @@ umask 077  # the config holds the API secret
     done
   else
     echo "  use_external_ip: false"
-    echo "  node_ip: 127.0.0.1"
+    echo "  node_ip: ${LIVEKIT_NODE_IP:-127.0.0.1}"
   fi
 } > "$CONFIG"
 

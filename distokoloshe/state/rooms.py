@@ -81,7 +81,7 @@ class RoomsState(rx.State):
         try:
             await self._refresh()
         except NotSignedIn:
-            return SessionState.sign_out
+            return SessionState.session_failed
         return None
 
     async def join_selected(self):
@@ -98,7 +98,7 @@ class RoomsState(rx.State):
                                    encryption_required="allow_unencrypted" not in fields)
             await self._run(rooms.remember_room, room_id=room.id)
         except NotSignedIn:
-            return SessionState.sign_out
+            return SessionState.session_failed
         except (validation.InvalidInput, rooms.RoomNameTaken) as error:
             self.create_error = str(error)
             return None
@@ -112,7 +112,7 @@ class RoomsState(rx.State):
             room = await self._run(rooms.remember_room, room_id=room_id)
             await self._enter(room.id)
         except NotSignedIn:
-            return SessionState.sign_out
+            return SessionState.session_failed
         except rooms.RoomNotFound as error:
             self.room_error = str(error)
             await hub.rooms_changed()  # this tab's list was behind; bring everyone up to date
@@ -123,7 +123,7 @@ class RoomsState(rx.State):
         try:
             room = await self._run(rooms.delete_room, room_id=room_id)
         except NotSignedIn:
-            return SessionState.sign_out
+            return SessionState.session_failed
         except (rooms.RoomNotFound, rooms.NotRoomOwner) as error:
             self.room_error = str(error)
         else:

@@ -64,6 +64,15 @@ class SessionState(rx.State):
         self.username = ""
         self.display_name = ""
 
+    def _forget_bad_session(self) -> None:
+        """The token this state holds did not verify: drop it (and so the browser's copy).
+        With no token at all, touch nothing: this backend state may simply be new (a lost
+        Redis, an expired state) and the browser may still hold a good token, which the
+        login page's check reads from its storage again and sends the user straight back."""
+        if self.session_token:
+            self._end_session()
+        self._verified_user_id = 0
+
     async def require_signed_in(self):
         """on_load of signed-in pages: refresh who we are, or go to the login page."""
         try:
@@ -71,7 +80,7 @@ class SessionState(rx.State):
                 lambda session, user: (user.id, user.username, user.display_name)
             )
         except NotSignedIn:
-            self._end_session()
+            self._forget_bad_session()
             return rx.redirect(routes.LOGIN, replace=True)
         self._verified_user_id = user_id
         self.username, self.display_name = username, display_name
@@ -81,10 +90,17 @@ class SessionState(rx.State):
         try:
             await self._as_user(lambda session, user: None)
         except NotSignedIn:
-            self._end_session()
+            self._forget_bad_session()
             await hub.unsubscribe(sid=self.router.session.session_id)
             return None
         return rx.redirect(routes.LOBBY, replace=True)
+
+    async def session_failed(self):
+        """A handler found no verified user: to the login page, keeping a browser's token
+        that may still be good (see _forget_bad_session)."""
+        await hub.unsubscribe(sid=self.router.session.session_id)
+        self._forget_bad_session()
+        return rx.redirect(routes.LOGIN, replace=True)
 
     async def sign_out(self):
         await hub.unsubscribe(sid=self.router.session.session_id)

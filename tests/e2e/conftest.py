@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import secrets
 from collections.abc import AsyncIterator
@@ -12,7 +13,8 @@ from sqlmodel import Session
 
 from distokoloshe import accounts
 from distokoloshe.db import make_engine
-from tests.support.app import AppProcess
+from tests.support import servers
+from tests.support.app import AppProcess, BackendProcess
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_PEER_CONNECTIONS
 from tests.support.livekit_server import LiveKitServer
 from tests.support.peer import tone_wav
@@ -114,3 +116,83 @@ async def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
 async def create_room(page: Page, name: str) -> None:
     await page.get_by_label("New room").fill(name)
     await page.get_by_role("button", name="Create room").click()
+
+
+# -- scaled: two backend workers on Redis and PostgreSQL -------------------------------------
+
+SCALED_MAX_CONNECTIONS = 4
+
+
+@dataclasses.dataclass
+class Scaled:
+    workers: list[BackendProcess]
+    database_url: str
+    redis: servers.RedisProcess
+    livekit: LiveKitServer
+
+
+@pytest.fixture(scope="session")
+def scaled(tmp_path_factory, app, proxy):
+    """Two backend-only workers sharing a real Redis and PostgreSQL and their own LiveKit,
+    on the session app's public origin (it serves the pages; `open_on` below sends each
+    browser context's websocket to the worker chosen for it)."""
+    redis = servers.RedisProcess(root=tmp_path_factory.mktemp("redis")).start()
+    with servers.postgres_database() as database_url:
+        ports = [free_port(), free_port()]
+        livekit = LiveKitServer(
+            workdir=tmp_path_factory.mktemp("livekit-scaled"),
+            webhook_url=f"http://127.0.0.1:{ports[1]}/api/livekit/webhook",
+        ).start()
+        shared = {
+            **livekit.app_env(), "REFLEX_REDIS_URL": redis.url, "DATABASE_URL": database_url,
+            "MAX_CONNECTIONS": str(SCALED_MAX_CONNECTIONS),
+            "JWT_SECRET": secrets.token_urlsafe(48), "E2EE_SECRET": secrets.token_urlsafe(48),
+        }
+        workers = []
+        try:
+            for port in ports:
+                workers.append(BackendProcess(
+                    data_dir=tmp_path_factory.mktemp("worker"), public_port=proxy.port,
+                    port=port, extra_env=shared).start())
+            yield Scaled(workers, database_url, redis, livekit)
+        finally:
+            for worker in workers:
+                worker.stop()
+            livekit.stop()
+            redis.stop()
+
+
+@pytest.fixture
+async def open_on(browser, app, proxy, scaled):
+    """Opens a page whose Reflex websocket goes to scaled worker `n` (0 or 1)."""
+    contexts = []
+
+    async def open_page(n: int):
+        address = f"198.18.{len(contexts)}.{secrets.randbelow(250) + 1}"
+        proxy.route_events(address, scaled.workers[n].port)
+        context = await browser.new_context(base_url=app.public_url,
+                                            extra_http_headers={"X-Forwarded-For": address})
+        await context.add_init_script(RECORD_PEER_CONNECTIONS)
+        contexts.append(context)
+        return await context.new_page()
+
+    yield open_page
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+def scaled_user(scaled):
+    """Creates an account in the scaled workers' database; returns its username."""
+    engine = make_engine(scaled.database_url)
+
+    def create(display_name: str) -> str:
+        username = "w" + secrets.token_hex(5)
+        with Session(engine) as session:
+            accounts.register(session=session, username=username, password=PASSWORD,
+                              display_name=display_name)
+            session.commit()
+        return username
+
+    yield create
+    engine.dispose()

@@ -13,83 +13,12 @@ import time
 
 import pytest
 from playwright.async_api import expect
-from sqlmodel import Session
 
-from distokoloshe import accounts
-from distokoloshe.db import make_engine
-from tests.e2e.conftest import PASSWORD, create_room, log_in
+from tests.e2e.conftest import SCALED_MAX_CONNECTIONS as MAX_CONNECTIONS
+from tests.e2e.conftest import create_room, log_in
 from tests.e2e.test_presence import person, room_members
-from tests.support import servers
-from tests.support.app import BackendProcess
-from tests.support.browser import RECORD_PEER_CONNECTIONS
-from tests.support.livekit_server import LiveKitServer
-from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e
-MAX_CONNECTIONS = 4
-
-
-@pytest.fixture(scope="module")
-def scaled(tmp_path_factory, app, proxy):
-    """Two workers (1 and 2) on Redis and PostgreSQL, with their own LiveKit."""
-    with servers.redis_server() as redis_url, servers.postgres_database() as database_url:
-        ports = [free_port(), free_port()]
-        livekit = LiveKitServer(
-            workdir=tmp_path_factory.mktemp("livekit-scaled"),
-            webhook_url=f"http://127.0.0.1:{ports[1]}/api/livekit/webhook",
-        ).start()
-        shared = {
-            **livekit.app_env(), "REFLEX_REDIS_URL": redis_url, "DATABASE_URL": database_url,
-            "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
-            "JWT_SECRET": secrets.token_urlsafe(48), "E2EE_SECRET": secrets.token_urlsafe(48),
-        }
-        workers = []
-        try:
-            for port in ports:
-                workers.append(BackendProcess(
-                    data_dir=tmp_path_factory.mktemp("worker"), public_port=proxy.port,
-                    port=port, extra_env=shared).start())
-            yield workers, database_url
-        finally:
-            for worker in workers:
-                worker.stop()
-            livekit.stop()
-
-
-@pytest.fixture
-async def open_on(browser, app, proxy, scaled):
-    """Opens a page whose Reflex websocket goes to worker `n` (0 or 1)."""
-    workers, _ = scaled
-    contexts = []
-
-    async def open_page(n: int):
-        address = f"198.18.{len(contexts)}.{secrets.randbelow(250) + 1}"
-        proxy.route_events(address, workers[n].port)
-        context = await browser.new_context(base_url=app.public_url,
-                                            extra_http_headers={"X-Forwarded-For": address})
-        await context.add_init_script(RECORD_PEER_CONNECTIONS)
-        contexts.append(context)
-        return await context.new_page()
-
-    yield open_page
-    for context in contexts:
-        await context.close()
-
-
-@pytest.fixture
-def scaled_user(scaled):
-    engine = make_engine(scaled[1])
-
-    def create(display_name: str) -> str:
-        username = "w" + secrets.token_hex(5)
-        with Session(engine) as session:
-            accounts.register(session=session, username=username, password=PASSWORD,
-                              display_name=display_name)
-            session.commit()
-        return username
-
-    yield create
-    engine.dispose()
 
 
 async def test_changes_through_one_worker_reach_clients_on_the_other(open_on, scaled_user,
@@ -101,7 +30,7 @@ async def test_changes_through_one_worker_reach_clients_on_the_other(open_on, sc
         await log_in(page, scaled_user(display_name))
         people.append((page, display_name))
     (a, a_name), (b, _), (c, _) = people
-    assert all(proxy.routed_events[worker.port] > 0 for worker in scaled[0])
+    assert all(proxy.routed_events[worker.port] > 0 for worker in scaled.workers)
     for viewer, _ in people:
         for _, name in people:
             await expect(person(viewer, name)).to_have_attribute("data-online", "true")

@@ -58,14 +58,16 @@ class LiveKitServer:
     port: int = dataclasses.field(default_factory=free_port)
     extra_env: dict[str, str] = dataclasses.field(default_factory=dict)
     process: subprocess.Popen | None = None
+    # Where it listens and what it announces for media: loopback, or a test's own veth.
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return f"ws://{self.host}:{self.port}"
 
     @property
     def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> LiveKitServer:
         udp_start = _free_udp_range()
@@ -81,6 +83,8 @@ class LiveKitServer:
             "LIVEKIT_WEBHOOK_URL": self.webhook_url,
             "LIVEKIT_RUNTIME_CONFIG": str(self.workdir / "livekit.yaml"),
             "LIVEKIT_DOMAIN": "",
+            "LIVEKIT_BIND_ADDRESS": self.host,
+            "LIVEKIT_NODE_IP": self.host,
             **self.extra_env,
         }
         self.log_path = self.workdir / "livekit.log"

@@ -88,17 +88,20 @@ class TonePeer:
             del self.levels[:-5000]
 
     async def publish_tone(self, frequency: float = 660.0, amplitude: float = 0.3) -> None:
+        """A steady tone; setting `tone_frequency` later changes it from the next frame."""
         source = rtc.AudioSource(SAMPLE_RATE, 1)
         track = rtc.LocalAudioTrack.create_audio_track("tone", source)
         options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
         await self.room.local_participant.publish_track(track, options)
-        self._spawn(self._play(source, frequency, amplitude))
+        self.tone_frequency = frequency
+        self._spawn(self._play(source, amplitude))
 
-    async def _play(self, source: rtc.AudioSource, frequency: float, amplitude: float) -> None:
+    async def _play(self, source: rtc.AudioSource, amplitude: float) -> None:
         n = 0
         while True:
             t = (np.arange(FRAME_SAMPLES) + n) / SAMPLE_RATE
-            samples = (amplitude * 32767 * np.sin(2 * math.pi * frequency * t)).astype(np.int16)
+            samples = (amplitude * 32767 * np.sin(2 * math.pi * self.tone_frequency * t)
+                       ).astype(np.int16)
             frame = rtc.AudioFrame.create(SAMPLE_RATE, 1, FRAME_SAMPLES)
             np.copyto(np.frombuffer(frame.data, dtype=np.int16), samples)
             await source.capture_frame(frame)  # paces itself at real time

@@ -424,3 +424,37 @@ def _stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=grace)
+
+
+@dataclasses.dataclass
+class RedisProcess:
+    """A redis-server (no persistence) that a test can stop and start again on its port,
+    as an operator's restart does: it comes back empty."""
+
+    root: Path
+    port: int = dataclasses.field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = DEFAULT_TIMEOUT) -> RedisProcess:
+        log = self.root / f"redis-{self.port}.log"
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [str(find_redis_server()), "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", str(self.root),
+                 "--daemonize", "no", "--protected-mode", "yes", "--logfile", ""],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        if not wait_until(lambda: self.process.poll() is None and _redis_ping(self.port),
+                          timeout=timeout):
+            self.stop()
+            raise ServerStartError(f"redis-server did not start:\n{_tail(log)}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop_process(self.process)
