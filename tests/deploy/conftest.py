@@ -12,18 +12,15 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
 
+from tests.e2e.conftest import browser  # noqa: F401  (fixture: one Chromium per session)
 from tests.support import servers
 from tests.support.app import BackendProcess
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.livekit_server import LiveKitServer
 from tests.support.nginx import NGINX, Nginx, self_signed_certificate
-from tests.support.peer import tone_wav
 
 ROOT = Path(__file__).resolve().parents[2]
 REFLEX = Path(sys.executable).with_name("reflex")
@@ -136,13 +133,3 @@ def scaled_tls_stack(tmp_path_factory):
                          "WEB_CONCURRENCY": "2"},
             livekit_env={"LIVEKIT_REDIS_ADDRESS": redis_url.removeprefix("redis://")
                          .rsplit("/", 1)[0]})
-
-
-@pytest.fixture(scope="module")
-async def browser(tmp_path_factory) -> AsyncIterator[Browser]:
-    tone = tone_wav(tmp_path_factory.mktemp("media") / "tone.wav")
-    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={tone}"]
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield browser
-        await browser.close()

@@ -24,7 +24,6 @@ import pytest
 from distokoloshe.settings import Settings
 from tests.support.gotools import go_tool
 from tests.support.nginx import NEEDS_HTTP3, Nginx, self_signed_certificate, supports_http3
-from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHELL_SCRIPTS = [*sorted((ROOT / "deploy").glob("*.sh")), ROOT / "livekit" / "entrypoint.sh",

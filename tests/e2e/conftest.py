@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import itertools
 import secrets
 from collections.abc import AsyncIterator
 
@@ -66,43 +66,63 @@ async def browser(tmp_path_factory) -> AsyncIterator[Browser]:
         await browser.close()
 
 
+class ContextOpener:
+    """Fresh browser contexts (own storage, own client address), closed at teardown."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser, self.base_url = browser, base_url
+        self.contexts = []
+
+    async def page(self, address: str, **options) -> Page:
+        context = await self.browser.new_context(
+            base_url=self.base_url, extra_http_headers={"X-Forwarded-For": address}, **options)
+        await context.add_init_script(RECORD_PEER_CONNECTIONS)
+        self.contexts.append(context)
+        return await context.new_page()
+
+    async def close(self) -> None:
+        for context in self.contexts:
+            await context.close()
+
+
 @pytest.fixture
 async def new_page(browser, app):
     """Opens a page in a fresh browser context (its own storage and client address)."""
-    contexts = []
+    opener = ContextOpener(browser, app.public_url)
 
     async def open_page(*, width: int = 1280, height: int = 800,
                         color_scheme: str = "light") -> Page:
-        context = await browser.new_context(
-            base_url=app.public_url,
-            viewport={"width": width, "height": height},
-            color_scheme=color_scheme,
-            extra_http_headers={"X-Forwarded-For": next(_client_addresses)},
-        )
-        await context.add_init_script(RECORD_PEER_CONNECTIONS)
-        contexts.append(context)
-        return await context.new_page()
+        return await opener.page(next(_client_addresses), color_scheme=color_scheme,
+                                 viewport={"width": width, "height": height})
 
     yield open_page
-    for context in contexts:
-        await context.close()
+    await opener.close()
 
 
-@pytest.fixture
-def seed_user(app):
-    """Creates an account directly in the app's database; returns its username."""
-    engine = make_engine(app.database_url)
+@contextlib.contextmanager
+def account_maker(database_url: str, prefix: str):
+    """create(display_name="", username=None) -> username, writing straight to the database."""
+    engine = make_engine(database_url)
 
     def create(display_name: str = "", *, username: str | None = None) -> str:
-        username = username or "u" + secrets.token_hex(5)
+        username = username or prefix + secrets.token_hex(5)
         with Session(engine) as session:
             accounts.register(session=session, username=username, password=PASSWORD,
                               display_name=display_name)
             session.commit()
         return username
 
-    yield create
-    engine.dispose()
+    try:
+        yield create
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def seed_user(app):
+    """Creates an account directly in the app's database; returns its username."""
+    with account_maker(app.database_url, "u") as create:
+        yield create
 
 
 async def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
@@ -165,34 +185,19 @@ def scaled(tmp_path_factory, app, proxy):
 @pytest.fixture
 async def open_on(browser, app, proxy, scaled):
     """Opens a page whose Reflex websocket goes to scaled worker `n` (0 or 1)."""
-    contexts = []
+    opener = ContextOpener(browser, app.public_url)
 
-    async def open_page(n: int):
-        address = f"198.18.{len(contexts)}.{secrets.randbelow(250) + 1}"
+    async def open_page(n: int) -> Page:
+        address = next(_client_addresses)
         proxy.route_events(address, scaled.workers[n].port)
-        context = await browser.new_context(base_url=app.public_url,
-                                            extra_http_headers={"X-Forwarded-For": address})
-        await context.add_init_script(RECORD_PEER_CONNECTIONS)
-        contexts.append(context)
-        return await context.new_page()
+        return await opener.page(address)
 
     yield open_page
-    for context in contexts:
-        await context.close()
+    await opener.close()
 
 
 @pytest.fixture
 def scaled_user(scaled):
     """Creates an account in the scaled workers' database; returns its username."""
-    engine = make_engine(scaled.database_url)
-
-    def create(display_name: str) -> str:
-        username = "w" + secrets.token_hex(5)
-        with Session(engine) as session:
-            accounts.register(session=session, username=username, password=PASSWORD,
-                              display_name=display_name)
-            session.commit()
-        return username
-
-    yield create
-    engine.dispose()
+    with account_maker(scaled.database_url, "w") as create:
+        yield create

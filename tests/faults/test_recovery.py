@@ -148,7 +148,6 @@ async def test_redis_restart_when_scaled_presence_rebuilds_without_a_backend_res
 
     scaled.redis.stop()
     scaled.redis.start()  # empty: everything Redis held is gone
-    restarted = time.monotonic()
 
     # The workers reconnect, re-register their tabs and re-list LiveKit's calls.
     store = redis.Redis.from_url(scaled.redis.url, decode_responses=True)

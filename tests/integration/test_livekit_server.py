@@ -8,7 +8,6 @@ import hashlib
 import json
 from datetime import timedelta
 
-import httpx
 import pytest
 from livekit import api, rtc
 
