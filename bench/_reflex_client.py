@@ -18,7 +18,7 @@ import struct
 import time
 import uuid
 
-from tests.support.reflex_client import NAMESPACE, SESSION_VAR, boot_event
+from tests.support.reflex_client import NAMESPACE, boot_event
 
 ONLINE_KEY = '"online_rx_state_":['
 

@@ -133,12 +133,12 @@ class Stack:
 def start_stack(workdir, *, with_livekit: bool = True, **extra_env: str) -> Stack:
     port = free_port()
     livekit = None
-    # Without a LiveKit of its own, the app's LiveKit calls go to a closed loopback port.
-    env = {"LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}", **extra_env}
     if with_livekit:
         livekit = LiveKitServer(workdir=workdir,
                                 webhook_url=f"http://127.0.0.1:{port}/api/livekit/webhook").start()
-        env = {**livekit.app_env(), **env}
+        env = {**livekit.app_env(), **extra_env}
+    else:  # the app's LiveKit calls go to a closed loopback port
+        env = {"LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}", **extra_env}
     try:
         app = BackendProcess(data_dir=workdir, public_port=port, port=port, extra_env=env).start()
     except BaseException:

@@ -360,7 +360,7 @@ def test_call_events_keep_presence_consistent(events):
             assert member.name
 
 
-# -- webhooks and session tokens --------------------------------------------------------------------
+# -- webhooks and session tokens ------------------------------------------------------------
 
 def _signed_webhook(body: bytes) -> str:
     settings = get_settings()
