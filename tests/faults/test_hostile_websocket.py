@@ -443,3 +443,33 @@ async def test_malformed_frames_do_not_take_the_backend_down(stack):
         assert survived == len(frames)
     finally:
         await honest.close()
+
+
+async def test_text_that_cannot_be_sent_back_only_costs_its_sender_the_socket(stack, scene):
+    """A lone surrogate is valid JSON but no UTF-8: a handler that echoes it makes Reflex
+    drop the sender's own socket. Nobody else may be touched by it."""
+    s = scene
+    victim_tab = await stack.signed_in(s.victim)
+    attacker = await stack.signed_in(s.attacker)
+    hang_ups = set()
+    try:
+        for cls, name in every_handler():
+            if name in LAST:
+                continue
+            payload = {p: "\ud800" for p in parameters(cls, name)}
+            if name == "setvar":
+                payload = {"var_name": "x", "value": "\ud800"}
+            await attacker.send(f"{cls.get_full_name()}.{name}", payload)
+            with contextlib.suppress(TimeoutError):
+                await drain(attacker, timeout=5)
+            if attacker.closed.is_set():
+                hang_ups.add(f"{cls.__name__}.{name}")
+                await attacker.close()
+                attacker = await stack.signed_in(s.attacker)
+        assert not victim_tab.closed.is_set()
+        await honest_round_trips(victim_tab, 5)
+        assert s.victim.id in victim_tab.value(PRESENCE, "online")
+        print(f"\nlone surrogates: the server hung up on the sender after {sorted(hang_ups)}")
+    finally:
+        await attacker.close()
+        await victim_tab.close()
