@@ -76,7 +76,7 @@ async def round_trips(client, n: int) -> list[float]:
 @pytest.mark.parametrize(("event", "payload"), [
     (f"{CALL}.toggle_mic", {}),                                              # state only
     (f"{PREFERENCES}.set_preference", {"key": "join_leave_sounds", "value": True}),  # a DB write
-])
+], ids=["toggle_mic", "set_preference"])
 async def test_an_event_flood_from_one_client_does_not_starve_the_others(stack, event, payload):
     honest = await stack.signed_in(stack.user("Honest"))
     attacker = stack.user("Flood")
