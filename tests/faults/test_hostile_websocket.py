@@ -24,6 +24,8 @@ import time
 import httpx
 import jwt
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from livekit import rtc
 from sqlmodel import select
 
@@ -473,3 +475,39 @@ async def test_text_that_cannot_be_sent_back_only_costs_its_sender_the_socket(st
     finally:
         await attacker.close()
         await victim_tab.close()
+
+
+# Arbitrary JSON (no lone surrogates: those only cost the sender its socket, see above).
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70),
+              st.floats(allow_nan=True, allow_infinity=True), _text),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(_text, inner, max_size=4)), max_leaves=10)
+
+
+@settings(max_examples=1000, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+async def test_random_payloads_through_the_websocket(stack, scene, fuzz_tabs, data):
+    """Hypothesis picks a handler and any JSON for its arguments (and stray ones), sent by
+    a real signed-in tab; nothing crashes our code and nothing of anyone else changes."""
+    attacker, before = fuzz_tabs
+    cls, name = data.draw(st.sampled_from([h for h in every_handler() if h[1] not in LAST]))
+    names = parameters(cls, name)
+    payload = data.draw(st.dictionaries(
+        st.sampled_from(names + ["x"]) if names else st.just("x"), _json,
+        min_size=len(names), max_size=len(names) + 1))
+    log_start = stack.log_size()
+    await attacker.send(f"{cls.get_full_name()}.{name}", payload)
+    await drain(attacker, timeout=30)
+    assert not attacker.closed.is_set()
+    assert product_frames_in_tracebacks(stack.log_since(log_start)) == []
+    assert snapshot(stack, scene) == before
+
+
+@pytest.fixture
+async def fuzz_tabs(stack, scene):
+    attacker = await stack.signed_in(scene.attacker)
+    yield attacker, snapshot(stack, scene)
+    await attacker.close()
