@@ -18,10 +18,9 @@ import struct
 import time
 import uuid
 
-NAMESPACE = "/_event"
+from tests.support.reflex_client import NAMESPACE, boot_event
+
 ONLINE_KEY = '"online_rx_state_":['
-SESSION_VAR = ("reflex___state____state.distokoloshe___state___session____session_state."
-               "session_token_rx_state_")
 
 
 class ReflexTab(asyncio.Protocol):
@@ -133,10 +132,7 @@ class ReflexTab(asyncio.Protocol):
             self._fail(RuntimeError(text))
 
     def _boot_event(self) -> dict:
-        return {"name": "reflex___state____state.hydrate_and_load",
-                "payload": {"vars": {SESSION_VAR: self.session_token}
-                            if self.session_token else {}},
-                "router_data": {"pathname": "/", "asPath": "/"}}
+        return boot_event(self.session_token)
 
     def _fail(self, error: Exception) -> None:
         if not self.connected.done():

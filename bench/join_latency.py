@@ -151,7 +151,7 @@ def seed(database_url: str) -> dict:
 
     from distokoloshe import accounts, rooms
     from distokoloshe.db import make_engine
-    from tests.e2e.conftest import PASSWORD
+    from tests.support.live_fixtures import PASSWORD
 
     engine = make_engine(database_url)
     try:
@@ -180,7 +180,7 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
 
     from distokoloshe import e2ee, livekit_tokens
     from distokoloshe.settings import Settings
-    from tests.e2e.conftest import log_in
+    from tests.support.live_fixtures import log_in
     from tests.support.browser import (
         CHROMIUM, CHROMIUM_ARGS, INBOUND_AUDIO_ENERGY, RECORD_PEER_CONNECTIONS,
     )

@@ -130,7 +130,7 @@ def seed(database_url: str) -> str:
 
     from distokoloshe import accounts, rooms
     from distokoloshe.db import make_engine
-    from tests.e2e.conftest import PASSWORD
+    from tests.support.live_fixtures import PASSWORD
 
     engine = make_engine(database_url)
     try:
@@ -147,7 +147,7 @@ def seed(database_url: str) -> str:
 async def measure(site: StaticServer, username: str, *, loads: int) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.e2e.conftest import PASSWORD
+    from tests.support.live_fixtures import PASSWORD
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
     async def settle(responses: list, *, quiet: float = 1.0, timeout: float = 15.0) -> None:

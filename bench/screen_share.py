@@ -299,7 +299,7 @@ def seed(database_url: str) -> dict:
 
     from distokoloshe import accounts, rooms
     from distokoloshe.db import make_engine
-    from tests.e2e.conftest import PASSWORD
+    from tests.support.live_fixtures import PASSWORD
 
     engine = make_engine(database_url)
     try:
@@ -324,7 +324,7 @@ def seed(database_url: str) -> dict:
 async def measure(app, livekit, seeded: dict, *, window: float, settle: float) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.e2e.conftest import log_in
+    from tests.support.live_fixtures import log_in
     from tests.e2e.test_screen_share import _share
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_PEER_CONNECTIONS
 

@@ -7,6 +7,7 @@ from distokoloshe.api import api
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
+from distokoloshe.state.flood_guard import guard_events
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.presence_hub import hub
@@ -23,5 +24,6 @@ app.add_page(login_page, route=routes.LOGIN, title="Log in · disTokoloshe",
 app.add_page(register_page, route=routes.REGISTER, title="Register · disTokoloshe",
              on_load=SessionState.require_signed_out)
 
-# Each backend worker pushes presence to its own lobby sockets.
+# Each backend worker budgets every socket's events, and pushes presence to its lobby sockets.
+app.register_lifespan_task(guard_events)
 app.register_lifespan_task(hub.run)

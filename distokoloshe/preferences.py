@@ -98,6 +98,8 @@ def preferences_of(*, session: Session, user: User) -> UserPreferences:
 
 
 def set_preference(*, session: Session, user: User, key: object, value: object) -> UserPreferences:
+    if not isinstance(key, str):  # a tampered client can send a list or a dict
+        raise InvalidInput("Unknown setting.")
     prefs = preferences_of(session=session, user=user)
     if key in BOOLEAN_PREFERENCES:
         if not isinstance(value, bool):

@@ -2,6 +2,9 @@
 
 Memory storage in the single-process default; Redis storage when REFLEX_REDIS_URL is
 set, so every worker counts against the same window.
+
+Also the event budget of one websocket (see state/flood_guard.py): a socket lives in one
+worker, so that one is a plain token bucket in that worker's memory.
 """
 
 from __future__ import annotations
@@ -52,3 +55,29 @@ def hit_login(client_ip: str) -> Refusal | None:
 
 def hit_registration(client_ip: str) -> Refusal | None:
     return _hit(get_settings().register_rate_limit, "register", client_ip)
+
+
+@dataclasses.dataclass
+class EventBudget:
+    """How many events one websocket may still send: `burst` at once, refilled at `rate` a
+    second. `dropped` counts the events it refused."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    updated: float = 0.0
+    dropped: int = 0
+
+    def allow(self, now: float) -> bool:
+        if self.tokens < 0:  # the first event
+            self.tokens, self.updated = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        self.dropped += 1
+        return False
+
+    def seconds_until_next(self) -> float:
+        return max(0.0, (1 - self.tokens) / self.rate)

@@ -57,10 +57,8 @@ def verify_session_token(token: object, *, settings: Settings | None = None) -> 
         version = claims.get("ver")
         if not isinstance(version, int):
             raise InvalidSession("malformed session")
-    except (jwt.PyJWTError, ValueError, TypeError) as error:
+        # an expiry past year 9999 passes PyJWT but is no datetime
+        expires_at = datetime.fromtimestamp(claims["exp"], timezone.utc)
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError, OSError) as error:
         raise InvalidSession(str(error)) from error
-    return SessionClaims(
-        user_id=user_id,
-        token_version=version,
-        expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc),
-    )
+    return SessionClaims(user_id=user_id, token_version=version, expires_at=expires_at)

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # `limits` notation; defaults are the product's policy.
     login_rate_limit: str = "20/15 minutes"
     register_rate_limit: str = "5/hour"
+    # Events one websocket may send: a burst, then so many a second. A browser sends a
+    # handful a second at most; a socket that floods loses its excess events, and its
+    # connection once it has had another full burst refused.
+    events_per_second: float = Field(default=50.0, gt=0)
+    event_burst: int = Field(default=200, ge=1)
     # Lobby connections (tabs); across all workers when presence lives in Redis.
     max_connections: int = Field(default=500, ge=1)
     max_connections_per_user: int = Field(default=3, ge=1)

@@ -41,11 +41,11 @@ class ScreenShareState(rx.State):
             self.share_note = ""
 
     def choose_preset(self, preset: str):
-        if preset in PRESETS:
+        if isinstance(preset, str) and preset in PRESETS:
             self.preset = preset
 
     def choose_codec(self, codec: str):
-        if codec in CODECS:
+        if isinstance(codec, str) and codec in CODECS:
             self.codec = codec
 
     def set_share_audio(self, on: bool):
@@ -57,7 +57,7 @@ class ScreenShareState(rx.State):
 
     def set_encodable(self, codecs: list):
         if isinstance(codecs, list):
-            self.encodable = [c for c in codecs if c in CODECS]
+            self.encodable = [c for c in codecs if isinstance(c, str) and c in CODECS]
 
     def watch(self, identity: str):
         if isinstance(identity, str) and len(identity) <= 64:
@@ -79,7 +79,7 @@ class ScreenShareState(rx.State):
     def set_audio_volume(self, identity: str, value: float | str):
         try:
             volume = round(float(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # not a number, or infinite
             return
         if isinstance(identity, str) and len(identity) <= 64 and 0 <= volume <= 200:
             self.audio_volumes = {**self.audio_volumes, identity: volume}

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from distokoloshe import accounts
 from distokoloshe.db import make_engine
-from tests.e2e.conftest import PASSWORD, create_room
+from tests.support.live_fixtures import PASSWORD, create_room
 from tests.e2e.test_calls import _python_peer, _tile, _wait_until_heard
 
 # Every CSP violation the document sees.

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import browser  # noqa: F401  (fixture: one Chromium per session)
 from tests.support import servers
 from tests.support.app import BackendProcess
 from tests.support.livekit_server import LiveKitServer

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from distokoloshe.db import make_engine
 from distokoloshe.models import User
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.support.live_fixtures import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from distokoloshe import e2ee, livekit_admin, livekit_tokens
 from distokoloshe.db import make_engine
 from distokoloshe.models import Room, User
 from distokoloshe.settings import Settings
-from tests.e2e.conftest import create_room, log_in
+from tests.support.live_fixtures import create_room, log_in
 from tests.support.peer import TonePeer
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ import pytest
 from livekit import rtc
 from playwright.async_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.support.live_fixtures import log_in
 from tests.e2e.test_calls import _heard, _join_new_room, _join_room, _lookup, _python_peer, _tile
 
 pytestmark = pytest.mark.e2e

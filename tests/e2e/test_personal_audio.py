@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from distokoloshe.db import make_engine
 from distokoloshe.models import ParticipantVolume
-from tests.e2e.conftest import log_in
+from tests.support.live_fixtures import log_in
 from tests.e2e.test_calls import _join_new_room, _lookup, _python_peer, _tile
 
 pytestmark = pytest.mark.e2e

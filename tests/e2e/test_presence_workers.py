@@ -14,8 +14,8 @@ import time
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.conftest import SCALED_MAX_CONNECTIONS as MAX_CONNECTIONS
-from tests.e2e.conftest import create_room, log_in
+from tests.support.live_fixtures import SCALED_MAX_CONNECTIONS as MAX_CONNECTIONS
+from tests.support.live_fixtures import create_room, log_in
 from tests.e2e.test_presence import person, room_members
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ import secrets
 import pytest
 from playwright.async_api import WebSocketRoute, expect
 
-from tests.e2e.conftest import create_room, log_in
+from tests.support.live_fixtures import create_room, log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ import secrets
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.support.live_fixtures import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
 

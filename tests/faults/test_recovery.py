@@ -16,7 +16,7 @@ from distokoloshe.db import make_engine
 from distokoloshe.livekit_tokens import livekit_room_name
 from distokoloshe.models import Room
 
-from tests.e2e.conftest import create_room, log_in
+from tests.support.live_fixtures import create_room, log_in
 from tests.e2e.test_calls import _heard, _join_room, _lookup, _python_peer
 from tests.e2e.test_presence import person, room_members
 

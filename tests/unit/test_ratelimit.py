@@ -123,3 +123,18 @@ def test_refusal_message_says_when_to_retry(seconds, wait):
     message = Refusal(seconds).message("login")
     assert message.startswith("Too many login attempts")
     assert f"Try again in {wait}" in message
+
+
+def test_event_budget_allows_a_burst_then_its_rate_and_counts_what_it_refuses():
+    from distokoloshe.ratelimit import EventBudget
+
+    budget = EventBudget(rate=10, burst=5)
+    assert all(budget.allow(100.0) for _ in range(5))
+    assert not budget.allow(100.0)
+    assert budget.dropped == 1
+    assert abs(budget.seconds_until_next() - 0.1) < 1e-9
+    assert budget.allow(100.11)         # refilled one event's worth
+    assert not budget.allow(100.11)
+    assert all(budget.allow(200.0) for _ in range(5))   # never more than the burst
+    assert not budget.allow(200.0)
+    assert budget.dropped == 3

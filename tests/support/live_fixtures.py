@@ -1,4 +1,7 @@
-"""The real app behind a loopback proxy, and Debian's Chromium driven by Playwright."""
+"""The real app behind a loopback proxy, Debian's Chromium driven by Playwright, and the
+scaled workers: one of each per pytest session, registered for the whole suite by
+tests/conftest.py (a fixture imported into several conftests would start once per conftest).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,61 @@
+"""Every websocket gets an event budget, so one client's flood cannot starve everyone else.
+
+Reflex reads, parses and queues each incoming event on the socket's own receive loop; a
+client that sends thousands a second would keep the backend's one event loop busy for all.
+An event over the budget (ratelimit.EventBudget) is dropped before Reflex sees it, and
+the socket's receive loop then waits until the budget has room again: meanwhile its
+further frames stay unread in the connection's buffers, so flooding costs the backend
+next to nothing (the websocket server stops reading a socket whose queue is full). A
+socket that has had another full burst refused is disconnected: no browser of ours sends
+like that. This wraps two methods of Reflex's event namespace (`on_event`,
+`on_disconnect`), as presence_hub does; tests/faults/test_floods.py covers both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from distokoloshe.ratelimit import EventBudget
+from distokoloshe.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def guard_events(app) -> None:
+    """Lifespan task of every backend worker: put the budget in front of Reflex's events."""
+    namespace = app.event_namespace
+    settings = get_settings()
+    budgets: dict[str, EventBudget] = {}
+    reflex_on_event = namespace.on_event
+    next_on_disconnect = namespace.on_disconnect
+
+    async def on_event(sid: str, data):
+        budget = budgets.get(sid)
+        if budget is None:
+            budget = budgets[sid] = EventBudget(settings.events_per_second, settings.event_burst)
+        if budget.allow(time.monotonic()):
+            return await reflex_on_event(sid, data)
+        if budget.dropped == 1:
+            log.warning("socket %s sends more than %s events a second; dropping the excess",
+                        sid, settings.events_per_second)
+        elif budget.dropped >= settings.event_burst:
+            log.warning("socket %s kept flooding; disconnecting it", sid)
+            budgets.pop(sid, None)
+            # The whole websocket, not only the namespace: on a socket that stays open,
+            # every further frame would still be read and parsed.
+            eio_sid = app.sio.manager.eio_sid_from_sid(sid, namespace.namespace)
+            await app.sio.disconnect(sid, namespace=namespace.namespace)
+            if eio_sid is not None:
+                await app.sio.eio.disconnect(eio_sid)
+            return None
+        await asyncio.sleep(budget.seconds_until_next())
+        return None
+
+    def on_disconnect(sid: str, *args):
+        budgets.pop(sid, None)
+        return next_on_disconnect(sid, *args)
+
+    namespace.on_event = on_event
+    namespace.on_disconnect = on_disconnect

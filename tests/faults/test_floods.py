@@ -1,0 +1,112 @@
+"""Floods: one client's event flood does not starve anyone else; the login and registration
+rate limits and the connection caps hold when many processes hit them at once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from distokoloshe.state.call import CallState
+from distokoloshe.state.preferences import PreferencesState
+from tests.faults.conftest import next_address, product_frames_in_tracebacks
+from tests.support.app import ROOT
+
+CALL = CallState.get_full_name()
+PREFERENCES = PreferencesState.get_full_name()
+SAMPLES = 60
+
+
+def backend_rss_kib(stack) -> int:
+    """The resident memory of the app's biggest process (the backend worker)."""
+    biggest = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if os.getpgid(int(proc.name)) != stack.app.process.pid:
+                continue
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    biggest = max(biggest, int(line.split()[1]))
+    return biggest
+
+
+class Flooder:
+    """tests/support/flood.py in its own process, so the flood does not share our CPU time."""
+
+    def __init__(self, stack, token: str, event: str, payload: dict, seconds: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.flood", "--port", str(stack.port),
+             "--origin", stack.origin, "--token", token, "--address", next_address(),
+             "--event", event, "--payload", json.dumps(payload), "--seconds", str(seconds)],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        line = ""
+        while time.monotonic() < deadline and self.process.poll() is None:
+            line = self.process.stdout.readline().strip()
+            if line == "ready":
+                return
+        raise RuntimeError(f"the flooder did not start: {line!r}")
+
+    def finish(self, timeout: float = 60.0) -> dict:
+        if self.process.poll() is None:
+            self.process.terminate()
+        out, _ = self.process.communicate(timeout=timeout)
+        return json.loads(out.strip().splitlines()[-1])
+
+
+async def round_trips(client, n: int) -> list[float]:
+    samples = []
+    for _ in range(n):
+        expected = not client.value(CALL, "mic_on", True)
+        samples.append(await client.round_trip(CALL, "toggle_mic", {}, "mic_on", expected,
+                                               timeout=20))
+    return samples
+
+
+@pytest.mark.parametrize(("event", "payload"), [
+    (f"{CALL}.toggle_mic", {}),                                              # state only
+    (f"{PREFERENCES}.set_preference", {"key": "join_leave_sounds", "value": True}),  # a DB write
+], ids=["toggle_mic", "set_preference"])
+async def test_an_event_flood_from_one_client_does_not_starve_the_others(stack, event, payload):
+    honest = await stack.signed_in(stack.user("Honest"))
+    attacker = stack.user("Flood")
+    log_start = stack.log_size()
+    try:
+        await round_trips(honest, 10)  # warm up
+        idle = await round_trips(honest, SAMPLES)
+        rss_before = backend_rss_kib(stack)
+        flooder = Flooder(stack, stack.token(attacker), event, payload, seconds=30)
+        try:
+            await asyncio.to_thread(flooder.wait_ready)
+            await asyncio.sleep(1.0)  # the flood is in full swing
+            flooded = await round_trips(honest, SAMPLES)
+            rss_during = backend_rss_kib(stack)
+        finally:
+            stats = await asyncio.to_thread(flooder.finish)
+        after = await round_trips(honest, 10)
+        idle_median, flood_median = statistics.median(idle), statistics.median(flooded)
+        rate = stats["sent"] / max(stats["seconds"], 1e-9)
+        print(f"\nflood of {event.rsplit('.', 1)[1]}: {stats['sent']} events at {rate:.0f}/s "
+              f"over {stats['connections']} connections; "
+              f"honest round trip median idle {idle_median * 1000:.2f} ms, during the flood "
+              f"{flood_median * 1000:.2f} ms (p95 {sorted(flooded)[int(0.95 * SAMPLES)] * 1000:.2f}"
+              f" ms), after {statistics.median(after) * 1000:.2f} ms; backend RSS "
+              f"{rss_before // 1024} -> {rss_during // 1024} MiB")
+        log = stack.log_since(log_start)
+        assert rate > 1000, "the flood was not a flood"
+        assert "events a second; dropping the excess" in log  # the budget did the work
+        assert flood_median < 2 * idle_median
+        assert rss_during - rss_before < 100 * 1024
+        assert product_frames_in_tracebacks(log) == []
+    finally:
+        await honest.close()
