@@ -191,16 +191,15 @@ class CallState(rx.State):
 
     async def _hint_presence(self, *, joined: bool) -> None:
         """Tell presence at once; LiveKit's webhooks confirm (or correct) it shortly."""
-        if not self.room_id:
+        session = await self.get_state(SessionState)
+        # the user the lobby's sign-in check verified; no database round trip per hint
+        if not self.room_id or not session._verified_user_id:
             return
-        try:
-            me = await self._as_user(lambda session, user: (user.id, user.display_name))
-        except NotSignedIn:
-            return
+        identity = participant_identity(session._verified_user_id)
         if joined:
-            await hub.hint_join(self.room_id, participant_identity(me[0]), me[1])
+            await hub.hint_join(self.room_id, identity, session.display_name)
         else:
-            await hub.hint_leave(self.room_id, participant_identity(me[0]))
+            await hub.hint_leave(self.room_id, identity)
 
     async def _join(self, room_id: int) -> None:
         """Called by the lobby once the room is selected; joining leaves any other call."""

@@ -44,6 +44,3 @@ class PresenceState(rx.State):
 
             return RoomsState.load_lobby
         return None
-
-    async def unsubscribe(self):
-        await hub.unsubscribe(sid=self.router.session.session_id)

@@ -287,7 +287,7 @@ async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(s
                 await attack(f"{cls.get_full_name()}.{name}", payload)
                 sent += 1
         # Also with a spoofed route: router data naming the victim's socket and token.
-        for name in (f"{PRESENCE}.unsubscribe", f"{SESSION}.sign_out"):
+        for name in (f"{PRESENCE}.subscribe", f"{SESSION}.sign_out"):
             await attack(name, {}, router_data={
                 "pathname": "/", "asPath": "/", "sid": victim_tab.sid,
                 "session_id": victim_tab.sid, "token": victim_tab.client_token,
