@@ -347,7 +347,11 @@ def test_init_certs_drives_nginx_and_certbot_through_compose(tmp_path, dry_run):
 
 
 def _fake_livekit(tmp_path: Path) -> Path:
-    """A stand-in server that reports the stop signal it gets."""
+    """A stand-in server that reports the stop signal it gets. These two tests are about the
+    entrypoint's supervision in prod mode (forwarding stop signals, restarting on renewal);
+    a real server in prod mode would serve TURN and announce a public address on this
+    host's interfaces, which a test here must not do. The real server's prod config is
+    loaded by LiveKit's own loader in test_livekit_prod_config_relays_only_to_public_addresses."""
     server = tmp_path / "fake-livekit"
     server.write_text("#!/bin/sh\ntrap 'echo \"server stopped\" >&2; exit 0' TERM\n"
                       "while :; do sleep 0.1; done\n")
