@@ -10,6 +10,10 @@ from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
 
 
+# On wide screens the lobby fills the window and the room list scrolls on its own, so
+# picking a room far down a long list never scrolls the call out of view (and a call out
+# of view gets no video: the client pauses video that nobody can see). On phones the
+# list sits above the call, capped so the call stays one short scroll away.
 def lobby_page() -> rx.Component:
     return rx.flex(
         account_theme(theme=PreferencesState.theme,
@@ -23,6 +27,10 @@ def lobby_page() -> rx.Component:
                 aria_label="Rooms and people",
                 width=["100%", "100%", "18em"],
                 flex_shrink="0",
+                overflow_y="auto",
+                max_height=["40vh", "40vh", "none"],
+                # keeps the screen-reader-only labels inside the scrolled area
+                position="relative",
                 padding="1em",
                 border_right=["none", "none", "1px solid var(--gray-a5)"],
                 border_bottom=["1px solid var(--gray-a5)", "1px solid var(--gray-a5)", "none"],
@@ -34,11 +42,14 @@ def lobby_page() -> rx.Component:
                 flex="1",
                 padding="1.5em",
                 min_width="0",
+                overflow_y=["visible", "visible", "auto"],
             ),
             direction=rx.breakpoints(initial="column", md="row"),
             flex="1",
+            min_height="0",
             width="100%",
         ),
         direction="column",
+        height=["auto", "auto", "100vh"],
         min_height="100vh",
     )

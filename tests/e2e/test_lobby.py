@@ -7,6 +7,11 @@ import secrets
 
 import pytest
 from playwright.async_api import expect
+from sqlmodel import Session, select
+
+from distokoloshe import rooms
+from distokoloshe.db import make_engine
+from distokoloshe.models import User
 
 from tests.support.live_fixtures import create_room, log_in
 
@@ -91,3 +96,31 @@ async def test_after_login_you_land_in_your_last_room_if_it_still_exists(new_pag
     await log_in(again, username)
     await expect(again.get_by_role("button", name=second, exact=True)).to_be_visible()
     await expect(again.get_by_test_id("selected-room-name")).to_have_count(0)
+
+
+async def test_a_room_far_down_a_long_list_opens_its_call_in_view(new_page, app, seed_user):
+    owner_name = seed_user(display_name="Busy server")
+    engine = make_engine(app.database_url)
+    with Session(engine) as session:
+        owner = session.exec(select(User).where(User.username == owner_name)).one()
+        tag = secrets.token_hex(2)
+        for n in range(59):
+            rooms.create_room(session=session, user=owner, name=f"Aisle {tag} {n:02d}")
+        session.commit()
+    engine.dispose()
+    # The sixtieth comes through the app, which announces the whole list to every lobby.
+    creator = await new_page()
+    await log_in(creator, owner_name)
+    await create_room(creator, f"Aisle {tag} 59")
+    page = await new_page()
+    await log_in(page, seed_user(display_name="Late picker"))
+    last = page.get_by_role("button", name=f"Aisle {tag} 59", exact=True)
+    await last.click()
+
+    # The room list scrolled on its own; the call (whose video plays only while it is in
+    # view) is on screen without scrolling back up.
+    await expect(page.get_by_text("Connected", exact=True)).to_be_in_viewport(timeout=20_000)
+    await expect(page.get_by_test_id("participant-tile").filter(has_text="Busy server")
+                 ).to_be_in_viewport()
+    await expect(last).to_be_in_viewport()
+    assert await page.evaluate("window.scrollY") == 0

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.test_calls import _join_new_room, _join_room, _lookup, _python_peer
-from tests.support.browser import OUTBOUND_VIDEO
+from tests.support.browser import INBOUND_VIDEO, OUTBOUND_VIDEO
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +37,22 @@ async def _screen_stream(page, timeout: float = 20.0) -> dict:
     return best
 
 
+async def _wait_for_full_frames(viewer, width: int, timeout: float = 45.0) -> None:
+    """Wait until the viewer's screen element shows the share at the given width.
+
+    The element is large and in view, so the client asks the SFU for the top layer.
+    """
+    shown = "() => { const v = document.querySelector('[data-testid=screen-view]');" \
+            " return v ? v.videoWidth : 0; }"
+    for _ in range(int(timeout * 2)):
+        if await viewer.evaluate(shown) == width:
+            return
+        await asyncio.sleep(0.5)
+    received = await viewer.evaluate(INBOUND_VIDEO)
+    raise AssertionError(f"the viewer shows {await viewer.evaluate(shown)} px wide frames, "
+                         f"not {width}; it receives {received}")
+
+
 async def test_1080p60_vp9_share_reaches_another_browser_and_a_python_peer(
     new_page, app, livekit, seed_user
 ):
@@ -51,13 +67,7 @@ async def test_1080p60_vp9_share_reaches_another_browser_and_a_python_peer(
 
         screen = viewer.get_by_test_id("screen-view")
         await expect(screen).to_be_visible(timeout=20_000)
-        # The viewer gets real frames of the share. Which simulcast layer the SFU forwards
-        # depends on the viewer's element size and on bandwidth estimation, which on two
-        # shared cores (late in the suite, with everything else running) can stay on a low
-        # one; what the sender sends is asserted below, at full resolution.
-        await viewer.wait_for_function(
-            "() => { const v = document.querySelector('[data-testid=screen-view]');"
-            " return v && v.videoWidth > 0; }", timeout=45_000)
+        await _wait_for_full_frames(viewer, 1920)
         await expect(viewer.get_by_label("Watching")).to_have_value(str(presenter.id))
         await expect(viewer.get_by_test_id("participant-tile").filter(has_text="Presenter")
                      .get_by_label("sharing their screen")).to_be_visible()

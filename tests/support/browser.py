@@ -64,3 +64,25 @@ async () => {
   return sent;
 }
 """
+
+# What this page receives as video, for a failure message that says where frames stop:
+# not arriving at all, arriving but not decoding, or decoding at some size.
+INBOUND_VIDEO = """
+async () => {
+  const got = [];
+  for (const pc of window.__testPeerConnections || []) {
+    if (pc.connectionState === 'closed') continue;
+    const stats = await pc.getStats();
+    stats.forEach((r) => {
+      if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
+      const codec = r.codecId && stats.get(r.codecId);
+      got.push({ mime: codec ? codec.mimeType : '', bytes: r.bytesReceived || 0,
+                 received: r.framesReceived || 0, decoded: r.framesDecoded || 0,
+                 keyFrames: r.keyFramesDecoded || 0, dropped: r.framesDropped || 0,
+                 width: r.frameWidth || 0, height: r.frameHeight || 0, plis: r.pliCount || 0,
+                 decoder: r.decoderImplementation || '' });
+    });
+  }
+  return got;
+}
+"""
