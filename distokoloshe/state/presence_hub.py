@@ -228,9 +228,12 @@ class PresenceHub:
             # window and then goes out as one send.
             await asyncio.sleep(max(0.0, last + BATCH_SECONDS - time.monotonic()))
             self._wake.clear()
-            last = time.monotonic()
+            started = time.monotonic()
             try:
-                await self._broadcast()
+                if await self._broadcast():
+                    # Only a send opens a batch window: a wake-up that changed nothing
+                    # (a heartbeat, a newcomer's own copy) must not delay the next change.
+                    last = started
             except Exception:  # noqa: BLE001  (a lost store or database; retried next change)
                 log.exception("presence broadcast failed")
                 self._dirty |= TOPICS
@@ -251,12 +254,16 @@ class PresenceHub:
                 self._known_people = {person["id"] for person in self._values["people"]}
             self._values["online"] = sorted(online)
 
-    async def _broadcast(self) -> None:
+    async def _broadcast(self) -> bool:
+        """Sends what changed to every lobby socket; True if anything was sent to them."""
         dirty, self._dirty = self._dirty, set()
         newcomers, self._newcomers = self._newcomers, set()
         await self._refresh(dirty)
-        encoded = {name: json.dumps(value, separators=(",", ":"))
-                   for name, value in self._values.items()}
+        # Only what the dirty topics feed is encoded again (the people list is the largest).
+        fed = ({"rooms"} if dirty & {ROOMS, MEMBERS} else set()) | \
+              ({"people", "online"} if ONLINE in dirty else set())
+        encoded = {name: json.dumps(self._values[name], separators=(",", ":"))
+                   for name in sorted(fed)}
         changed = [name for name, text in encoded.items() if self._sent.get(name) != text]
         if changed:
             await self._emit(changed, room=SOCKET_ROOM)
@@ -266,6 +273,7 @@ class PresenceHub:
                 await self._emit(list(self._values), room=sid)
         if newcomers:
             self._freeze_survivors()
+        return bool(changed)
 
     async def _emit(self, names: list[str], *, room: str) -> None:
         """One encoding, then the same packet queued on every socket in `room` (a socket
