@@ -78,6 +78,10 @@ def make_store() -> presence.PresenceStore:
     return presence.MemoryPresenceStore()
 
 
+def _json(value) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
 def _initial(name: str) -> str:
     return (name[:1] or "?").upper()
 
@@ -262,27 +266,35 @@ class PresenceHub:
         # Only what the dirty topics feed is encoded again (the people list is the largest).
         fed = ({"rooms"} if dirty & {ROOMS, MEMBERS} else set()) | \
               ({"people", "online"} if ONLINE in dirty else set())
-        encoded = {name: json.dumps(self._values[name], separators=(",", ":"))
-                   for name in sorted(fed)}
+        encoded = {name: _json(self._values[name]) for name in sorted(fed)}
         changed = [name for name, text in encoded.items() if self._sent.get(name) != text]
         if changed:
-            await self._emit(changed, room=SOCKET_ROOM)
             self._sent.update({name: encoded[name] for name in changed})
-        for sid in newcomers:
-            if sid in self._local:
-                await self._emit(list(self._values), room=sid)
+            await self._send(self._frame({name: encoded[name] for name in changed}),
+                             room=SOCKET_ROOM)
         if newcomers:
+            # Every newcomer of this batch gets the same full copy, encoded once.
+            full = self._frame({name: self._sent.get(name) or _json(value)
+                                for name, value in self._values.items()})
+            for sid in newcomers & self._local.keys():
+                await self._send(full, room=sid)
             self._freeze_survivors()
         return bool(changed)
 
-    async def _emit(self, names: list[str], *, room: str) -> None:
-        """One encoding, then the same packet queued on every socket in `room` (a socket
-        room or one sid). python-socketio's own room emit would spawn a task per socket,
-        which at hundreds of sockets costs more than the sending itself."""
-        delta = {self._state_name: {name + FIELD_MARKER: self._values[name] for name in names}}
-        packet = self._sio.packet_class(socketio_packet.EVENT, namespace=self._namespace,
-                                        data=["event", {"delta": delta, "events": []}])
-        frame = engineio_packet.Packet(engineio_packet.MESSAGE, packet.encode())
+    def _frame(self, encoded: dict[str, str]) -> engineio_packet.Packet:
+        """The Socket.IO event that Reflex's frontend applies as a state delta, put together
+        from values already encoded as JSON: a change is serialized once, and python-socketio
+        never walks it (its own packets look for binary data in every nested value)."""
+        fields = ",".join(f"{_json(name + FIELD_MARKER)}:{text}" for name, text in encoded.items())
+        payload = f'["event",{{"delta":{{{_json(self._state_name)}:{{{fields}}}}},"events":[]}}]'
+        envelope = self._sio.packet_class(socketio_packet.EVENT, namespace=self._namespace,
+                                          binary=False).encode()   # "2/_event,"
+        return engineio_packet.Packet(engineio_packet.MESSAGE, envelope + payload)
+
+    async def _send(self, frame: engineio_packet.Packet, *, room: str) -> None:
+        """The same packet queued on every socket in `room` (a socket room or one sid).
+        python-socketio's own room emit would spawn a task per socket, which at hundreds of
+        sockets costs more than the sending itself."""
         for _sid, eio_sid in list(self._sio.manager.get_participants(self._namespace, room)):
             with contextlib.suppress(Exception):  # a socket closing right now
                 await self._sio.eio.send_packet(eio_sid, frame)

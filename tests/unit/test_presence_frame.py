@@ -1,0 +1,29 @@
+"""The presence hub writes its Socket.IO frames itself (a change is serialized once); they must
+be exactly what python-socketio would send, or Reflex's frontend would not apply them."""
+
+from __future__ import annotations
+
+import socketio
+from engineio import packet as engineio_packet
+from socketio import packet as socketio_packet
+
+from distokoloshe.state.presence_hub import FIELD_MARKER, PresenceHub, _json
+
+
+class _Server:
+    packet_class = socketio.AsyncServer().packet_class
+
+
+def test_a_hand_built_delta_is_byte_for_byte_what_python_socketio_encodes():
+    hub = PresenceHub()
+    hub._sio, hub._namespace = _Server(), "/_event"
+    hub._state_name = "reflex___state____state.distokoloshe___state___presence____presence_state"
+    values = {"people": [{"id": 7, "name": 'Zoë "Z" ☃ </script>', "initial": "Z"}],
+              "online": [7], "rooms": [{"id": 1, "members": [], "encryption_required": True}]}
+
+    built = hub._frame({name: _json(value) for name, value in values.items()}).encode()
+
+    delta = {hub._state_name: {name + FIELD_MARKER: value for name, value in values.items()}}
+    reference = _Server.packet_class(socketio_packet.EVENT, namespace="/_event",
+                                     data=["event", {"delta": delta, "events": []}]).encode()
+    assert built == engineio_packet.Packet(engineio_packet.MESSAGE, reference).encode()
