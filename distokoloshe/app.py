@@ -8,17 +8,14 @@ from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
 from distokoloshe.state.flood_guard import guard_events
-from distokoloshe.state.preferences import PreferencesState
-from distokoloshe.state.presence import PresenceState
+from distokoloshe.state.lobby import LobbyState
 from distokoloshe.state.presence_hub import hub
-from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
 
 app = rx.App(stylesheets=["/app.css"], api_transformer=api)
 
 app.add_page(lobby_page, route=routes.LOBBY, title="disTokoloshe",
-             on_load=[SessionState.require_signed_in, PreferencesState.load_preferences,
-                      PresenceState.subscribe, RoomsState.load_lobby])
+             on_load=LobbyState.enter)
 app.add_page(login_page, route=routes.LOGIN, title="Log in · disTokoloshe",
              on_load=SessionState.require_signed_out)
 app.add_page(register_page, route=routes.REGISTER, title="Register · disTokoloshe",

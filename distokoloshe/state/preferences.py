@@ -42,7 +42,7 @@ class PreferencesState(rx.State):
         return await session_state._as_user(action, **kwargs)
 
     async def load_preferences(self):
-        """on_load of the lobby: this account's volumes and audio settings, from any browser."""
+        """Part of the lobby's load (LobbyState.enter): this account's volumes and audio settings, from any browser."""
         try:
             self.hearing, prefs = await self._as_user(_personal)
         except NotSignedIn:

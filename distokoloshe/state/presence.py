@@ -24,7 +24,7 @@ class PresenceState(rx.State):
     over_capacity: str = ""
 
     async def subscribe(self):
-        """on_load of the lobby (after require_signed_in has verified the session), and the
+        """Part of the lobby's load (LobbyState.enter, after the sign-in check), and the
         "try again" of a refused tab."""
         user_id = (await self.get_state(SessionState))._verified_user_id
         if not user_id:

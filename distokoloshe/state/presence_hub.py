@@ -117,6 +117,7 @@ class PresenceHub:
         self._namespace = "/_event"
         self._state_name = ""
         self._local: dict[str, Connection] = {}     # this worker's lobby sockets, by sid
+        self._sid_of_tab: dict[str, str] = {}        # conn_id -> its sid in _local
         self._newcomers: set[str] = set()
         self._dirty: set[str] = set(TOPICS)
         self._wake = asyncio.Event()
@@ -172,9 +173,10 @@ class PresenceHub:
         conn = Connection(conn_id, sid, user_id)
         await self.store.connect(conn, max_total=settings.max_connections,
                                  max_per_user=settings.max_connections_per_user)
-        for old_sid, old in list(self._local.items()):  # the same tab on a new socket
-            if old.conn_id == conn_id and old_sid != sid:
-                del self._local[old_sid]
+        old_sid = self._sid_of_tab.get(conn_id)
+        if old_sid is not None and old_sid != sid:  # the same tab on a new socket
+            self._local.pop(old_sid, None)
+        self._sid_of_tab[conn_id] = sid
         self._local[sid] = conn
         await self._sio.enter_room(sid, SOCKET_ROOM, namespace=self._namespace)
         self._newcomers.add(sid)
@@ -184,6 +186,8 @@ class PresenceHub:
         """Signed out, or left the lobby: no longer online through this socket."""
         conn = self._local.pop(sid, None)
         self._newcomers.discard(sid)
+        if conn is not None and self._sid_of_tab.get(conn.conn_id) == sid:
+            del self._sid_of_tab[conn.conn_id]
         if conn is None or not self.running:
             return
         with contextlib.suppress(KeyError, ValueError):

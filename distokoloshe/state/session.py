@@ -74,7 +74,7 @@ class SessionState(rx.State):
         self._verified_user_id = 0
 
     async def require_signed_in(self):
-        """on_load of signed-in pages: refresh who we are, or go to the login page."""
+        """First step of the lobby's load: refresh who we are, or go to the login page."""
         try:
             user_id, username, display_name = await self._as_user(
                 lambda session, user: (user.id, user.username, user.display_name)
