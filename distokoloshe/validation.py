@@ -19,8 +19,28 @@ RAW_INPUT_MAX = 1024
 _BIDI_CONTROLS = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
 
 
+# JSON can carry lone UTF-16 surrogates ("\ud800"); Python keeps them, UTF-8 cannot encode them.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class InvalidInput(ValueError):
     """A value a person typed breaks a rule; str(error) is the message to show."""
+
+
+def well_formed(value: object) -> object:
+    """`value` (parsed JSON) with every lone surrogate in its strings replaced by U+FFFD, as a
+    browser's TextEncoder does. A string holding one could never be stored or sent back: the
+    state that kept it would fail on every later update. Raises RecursionError on nesting
+    deeper than the interpreter allows, which no client of ours sends."""
+    if isinstance(value, str):
+        if value.isascii() or not _LONE_SURROGATE.search(value):
+            return value
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [well_formed(item) for item in value]
+    if isinstance(value, dict):
+        return {well_formed(key): well_formed(item) for key, item in value.items()}
+    return value
 
 
 def _as_text(value: object, field: str) -> str:

@@ -9,6 +9,9 @@ next to nothing (the websocket server stops reading a socket whose queue is full
 socket that has had another full burst refused is disconnected: no browser of ours sends
 like that. This wraps two methods of Reflex's event namespace (`on_event`,
 `on_disconnect`), as presence_hub does; tests/faults/test_floods.py covers both.
+
+Every event that is let through has its text made well formed first (validation.well_formed):
+a lone surrogate that a handler kept in a var would break every later update of that tab.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 
 from distokoloshe.ratelimit import EventBudget
 from distokoloshe.settings import get_settings
+from distokoloshe.validation import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,11 @@ def guard_events(app) -> None:
         if budget is None:
             budget = budgets[sid] = EventBudget(settings.events_per_second, settings.event_burst)
         if budget.allow(time.monotonic()):
+            try:
+                data = well_formed(data)
+            except RecursionError:
+                log.warning("socket %s sent an event nested too deep; dropped", sid)
+                return None
             return await reflex_on_event(sid, data)
         if budget.dropped == 1:
             log.warning("socket %s sends more than %s events a second; dropping the excess",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from distokoloshe.validation import (
@@ -12,6 +14,7 @@ from distokoloshe.validation import (
     clean_username,
     room_name_key,
     username_key,
+    well_formed,
 )
 
 NOT_TEXT = [123, 4.5, ["alice"], {"name": "alice"}, b"alice-bytes", object()]
@@ -255,3 +258,18 @@ def test_room_name_whose_case_folded_key_would_not_fit_is_refused_cleanly():
     assert clean_room_name("\u00df" * 24) == "\u00df" * 24
     with pytest.raises(InvalidInput, match="too long"):
         clean_room_name("\u00df" * 25)
+
+
+# --------------------------------------------------------------------------- any event text
+def test_lone_surrogates_anywhere_in_an_event_become_replacement_characters():
+    event = {"name": "x", "payload": {"message": "caf\ud800", "list": ["\udfff", 3, None],
+                                      "\udc00key": {"deep": ["ok \U0001f600"]}}}
+    clean = well_formed(event)
+    assert clean == {"name": "x", "payload": {"message": "caf\ufffd", "list": ["\ufffd", 3, None],
+                                              "\ufffdkey": {"deep": ["ok \U0001f600"]}}}
+    json.dumps(clean, ensure_ascii=False).encode("utf-8")  # now it can be sent back
+
+
+def test_well_formed_values_come_back_as_they_are():
+    event = {"a": ["plain", "Zo\u00eb \u2603 \U0001f600", 1.5, True, None]}
+    assert well_formed(event) == event
