@@ -250,3 +250,50 @@ def stop_cleanly_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+
+
+@contextlib.contextmanager
+def livekit_and_app(prefix: str, *, keep: bool):
+    """A temporary work dir with a running LiveKit server and an app wired to it (made, not
+    started: some benchmarks export or adjust it first). Everything is stopped afterwards,
+    and the dir (with the servers' logs) removed unless `keep`. Yields (workdir, livekit, app).
+    """
+    import tempfile
+
+    from tests.support.app import AppProcess
+    from tests.support.livekit_server import LiveKitServer
+    from tests.support.ports import free_port
+
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    for sub in ("livekit", "app"):
+        (workdir / sub).mkdir()
+    port = free_port()
+    livekit = LiveKitServer(workdir=workdir / "livekit",
+                            webhook_url=f"http://127.0.0.1:{port}/api/livekit/webhook")
+    app = None
+    try:
+        livekit.start()
+        app = AppProcess(data_dir=workdir / "app", public_port=port, port=port,
+                         extra_env={**livekit.app_env(), "TRUSTED_PROXY_HOPS": "0"})
+        yield workdir, livekit, app
+    finally:
+        if app is not None:
+            app.stop()
+        livekit.stop()
+        if keep:
+            print(f"logs kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def save_results(name: str, data: dict) -> Path:
+    """bench/results/NAME-STAMP.json, for comparing runs later."""
+    import datetime
+    import json
+
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = results_dir / f"{name}-{stamp}.json"
+    path.write_text(json.dumps(data, indent=1))
+    return path

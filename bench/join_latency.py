@@ -19,19 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime
-import json
 import secrets
-import shutil
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 from bench._support import (
-    stop_cleanly_on_sigterm,
-    ROOT, prepare_environment, ratio, static_server, summary, warn_if_repo_busy,
+    ROOT, livekit_and_app, prepare_environment, ratio, save_results, static_server,
+    stop_cleanly_on_sigterm, summary, warn_if_repo_busy,
 )
 
 ROOM_A, ROOM_B = "Bench A", "Bench B"
@@ -334,60 +329,41 @@ def main(argv: list[str] | None = None) -> int:
     warn_if_repo_busy()
     from distokoloshe import e2ee, livekit_tokens
     from distokoloshe.settings import Settings
-    from tests.support.app import AppProcess
-    from tests.support.livekit_server import LiveKitServer
-    from tests.support.ports import free_port
 
     stop_cleanly_on_sigterm()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-join-"))
-    (workdir / "livekit").mkdir()
-    (workdir / "app").mkdir()
-    port = free_port()
-    livekit = LiveKitServer(workdir=workdir / "livekit",
-                            webhook_url=f"http://127.0.0.1:{port}/api/livekit/webhook")
-    app = None
     peer = PeerThread()
     try:
         print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
               flush=True)
-        livekit.start()
-        app = AppProcess(data_dir=workdir / "app", public_port=port, port=port,
-                         extra_env={**livekit.app_env(), "TRUSTED_PROXY_HOPS": "0"})
-        app.start()
-        umd_path = ROOT / ".web" / "node_modules" / "livekit-client" / "dist" / "livekit-client.umd.js"
-        if not umd_path.is_file():
-            raise SystemExit(f"missing {umd_path}; the app build should have installed it")
-        seeded = seed(app.database_url)
-        settings = Settings(_env_file=None, livekit_url=livekit.url,
-                            livekit_api_key=livekit.api_key,
-                            livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
-                            e2ee_secret=app.env["E2EE_SECRET"])
-        peer.start(livekit.url, livekit_tokens.mint_join_token(
-            seeded["users"]["peer"], seeded["room_a"], settings=settings),
-            e2ee.current_room_key(seeded["room_a"], settings=settings))
-        print(f"ready after {time.monotonic() - started:.0f} s; measuring", file=sys.stderr,
-              flush=True)
-        worker_path = umd_path.with_name("livekit-client.e2ee.worker.js")
-        data = asyncio.run(measure(app, livekit, seeded, umd_path.read_bytes(),
-                                   worker_path.read_bytes(),
-                                   runs=args.runs, warmup=args.warmup))
+        with livekit_and_app("bench-join-", keep=args.keep) as (_workdir, livekit, app):
+            # Seeded before the start: the lobby's room list is read when the backend starts.
+            app.migrate()
+            seeded = seed(app.database_url)
+            app.start()
+            umd_path = (ROOT / ".web" / "node_modules" / "livekit-client" / "dist"
+                        / "livekit-client.umd.js")
+            if not umd_path.is_file():
+                raise SystemExit(f"missing {umd_path}; the app build should have installed it")
+            settings = Settings(_env_file=None, livekit_url=livekit.url,
+                                livekit_api_key=livekit.api_key,
+                                livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
+                                e2ee_secret=app.env["E2EE_SECRET"])
+            peer.start(livekit.url, livekit_tokens.mint_join_token(
+                seeded["users"]["peer"], seeded["room_a"], settings=settings),
+                e2ee.current_room_key(seeded["room_a"], settings=settings))
+            print(f"ready after {time.monotonic() - started:.0f} s; measuring", file=sys.stderr,
+                  flush=True)
+            worker_path = umd_path.with_name("livekit-client.e2ee.worker.js")
+            data = asyncio.run(measure(app, livekit, seeded, umd_path.read_bytes(),
+                                       worker_path.read_bytes(),
+                                       runs=args.runs, warmup=args.warmup))
     finally:
         peer.stop()
-        if app is not None:
-            app.stop()
-        livekit.stop()
-        if args.keep:
-            print(f"logs kept in {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     elapsed = time.monotonic() - started
     print(report(data, runs=args.runs, warmup=args.warmup, elapsed=elapsed))
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    (results_dir / f"join_latency-{stamp}.json").write_text(json.dumps(
-        {"runs": args.runs, "warmup": args.warmup, "elapsed_s": elapsed, **data}, indent=1))
+    save_results("join_latency", {"runs": args.runs, "warmup": args.warmup, "elapsed_s": elapsed,
+                                  **data})
     return 0 if not any(data["failures"].values()) else 1
 
 

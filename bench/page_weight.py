@@ -22,21 +22,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import datetime
-import json
 import secrets
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench._support import (
-    stop_cleanly_on_sigterm,
-    ROOT, StaticServer, gzip9, prepare_environment, ratio, warn_if_repo_busy,
+    ROOT, StaticServer, gzip9, livekit_and_app, prepare_environment, ratio, save_results,
+    stop_cleanly_on_sigterm, warn_if_repo_busy,
 )
 
 KB = 1000  # as browser dev tools count
@@ -292,57 +289,35 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     prepare_environment()
     warn_if_repo_busy()
-    from tests.support.app import AppProcess
-    from tests.support.livekit_server import LiveKitServer
-    from tests.support.ports import free_port
-
     stop_cleanly_on_sigterm()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-weight-"))
-    for sub in ("livekit", "app"):
-        (workdir / sub).mkdir()
-    port = free_port()
     routes = {"/__bench_bare/": ("text/html; charset=utf-8", BARE_HTML.encode()),
               "/__bench_bare/bare.js": ("text/javascript", BARE_JS.encode())}
-    site = StaticServer(workdir / "site", routes=routes)
-    livekit = LiveKitServer(workdir=workdir / "livekit",
-                            webhook_url=f"http://127.0.0.1:{port}/api/livekit/webhook")
-    app = None
-    try:
-        livekit.start()
-        # The export bakes in http://localhost:PORT, where the backend then runs; the browser
-        # loads the pages from the static server's origin, which the backend must allow.
-        app = AppProcess(data_dir=workdir / "app", public_port=port, port=port,
-                         extra_env={**livekit.app_env(), "TRUSTED_PROXY_HOPS": "0"})
-        app.env["ALLOWED_ORIGINS"] = f"{app.public_url},{site.url}"
-        print(f"exporting the static site with REFLEX_API_URL={app.public_url}...",
-              file=sys.stderr, flush=True)
-        export_s = export_site(app.env, workdir / "site", workdir / "export.log")
-        print("starting the backend...", file=sys.stderr, flush=True)
-        app.start()
-        site.start()
-        username = seed(app.database_url)
-        print("measuring", file=sys.stderr, flush=True)
-        data = asyncio.run(measure(site, username, loads=args.loads))
-    finally:
-        site.stop()
-        if app is not None:
-            app.stop()
-        livekit.stop()
-        if args.keep:
-            print(f"logs kept in {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    with livekit_and_app("bench-weight-", keep=args.keep) as (workdir, _livekit, app):
+        site = StaticServer(workdir / "site", routes=routes)
+        try:
+            # The export bakes in http://localhost:PORT, where the backend then runs; the
+            # browser loads the pages from the static server's origin, which the backend
+            # must allow.
+            app.env["ALLOWED_ORIGINS"] = f"{app.public_url},{site.url}"
+            print(f"exporting the static site with REFLEX_API_URL={app.public_url}...",
+                  file=sys.stderr, flush=True)
+            export_s = export_site(app.env, workdir / "site", workdir / "export.log")
+            print("starting the backend...", file=sys.stderr, flush=True)
+            app.migrate()
+            username = seed(app.database_url)
+            app.start()
+            site.start()
+            print("measuring", file=sys.stderr, flush=True)
+            data = asyncio.run(measure(site, username, loads=args.loads))
+        finally:
+            site.stop()
 
     elapsed = time.monotonic() - started
     print(report(data, export_s=export_s, elapsed=elapsed, loads=args.loads))
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     serializable = {k: [dataclasses.asdict(a) for a in v] for k, v in data.items()
                     if k != "times"}
-    (results_dir / f"page_weight-{stamp}.json").write_text(json.dumps(
-        {"export_s": export_s, "elapsed_s": elapsed, "times": data["times"], **serializable},
-        indent=1))
+    save_results("page_weight", {"export_s": export_s, "elapsed_s": elapsed,
+                                 "times": data["times"], **serializable})
     login = totals(data["login"])
     return 1 if login["names_livekit"] or login["livekit_client"] else 0
 

@@ -30,18 +30,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
-import json
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bench._support import (
-    ROOT, prepare_environment, ratio, stop_cleanly_on_sigterm, warn_if_repo_busy,
+    livekit_and_app, prepare_environment, ratio, save_results, stop_cleanly_on_sigterm,
+    warn_if_repo_busy,
 )
 
 ROOM = "Bench screen"
@@ -560,48 +557,24 @@ def main(argv: list[str] | None = None) -> int:
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     prepare_environment()
     warn_if_repo_busy()
-    from tests.support.app import AppProcess
-    from tests.support.livekit_server import LiveKitServer
-    from tests.support.ports import free_port
-
     stop_cleanly_on_sigterm()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-share-"))
-    (workdir / "livekit").mkdir()
-    (workdir / "app").mkdir()
-    port = free_port()
-    livekit = LiveKitServer(workdir=workdir / "livekit",
-                            webhook_url=f"http://127.0.0.1:{port}/api/livekit/webhook")
-    app = None
-    try:
-        print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
-              flush=True)
-        livekit.start()
-        app = AppProcess(data_dir=workdir / "app", public_port=port, port=port,
-                         extra_env={**livekit.app_env(), "TRUSTED_PROXY_HOPS": "0"})
-        app.start()
+    print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
+          flush=True)
+    with livekit_and_app("bench-share-", keep=args.keep) as (_workdir, livekit, app):
+        # Seeded before the start: the lobby's room list is read when the backend starts.
+        app.migrate()
         seeded = seed(app.database_url)
+        app.start()
         print(f"ready after {time.monotonic() - started:.0f} s; measuring", file=sys.stderr,
               flush=True)
         data = asyncio.run(measure(app, livekit, seeded, window=args.window,
                                    settle=args.settle))
-    finally:
-        if app is not None:
-            app.stop()
-        livekit.stop()
-        if args.keep:
-            print(f"logs kept in {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
     elapsed = time.monotonic() - started
     print(report(data, window=args.window, settle=args.settle, elapsed=elapsed, load=load))
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    (results_dir / f"screen_share-{stamp}.json").write_text(json.dumps(
-        {"window_s": args.window, "settle_s": args.settle, "codec": CODEC,
-         "load_at_start": load, "cores": os.cpu_count(), "elapsed_s": elapsed, **data},
-        indent=1))
+    save_results("screen_share", {"window_s": args.window, "settle_s": args.settle, "codec": CODEC,
+                                  "load_at_start": load, "cores": os.cpu_count(),
+                                  "elapsed_s": elapsed, **data})
     return 0
 
 

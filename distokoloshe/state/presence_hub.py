@@ -334,8 +334,9 @@ class PresenceHub:
             except Exception:  # noqa: BLE001
                 log.exception("presence heartbeat failed")
             self._collect_everything_now_and_then()
-            # Connections of a worker that died expire; look for that now and then.
-            self._dirty.add(ONLINE)
+            # Connections of a worker that died expire, and rooms may change in the database
+            # without the app (a restored backup): look for both now and then.
+            self._dirty |= {ONLINE, ROOMS}
             self._wake.set()
 
     async def _reconcile(self) -> None:

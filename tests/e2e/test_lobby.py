@@ -124,3 +124,19 @@ async def test_a_room_far_down_a_long_list_opens_its_call_in_view(new_page, app,
                  ).to_be_in_viewport()
     await expect(last).to_be_in_viewport()
     assert await page.evaluate("window.scrollY") == 0
+
+
+async def test_a_room_added_to_the_database_outside_the_app_appears_in_open_lobbies(
+        new_page, app, seed_user):
+    page = await new_page()
+    owner_name = seed_user(display_name="Restorer")
+    await log_in(page, owner_name)
+    name = _room_name()
+    engine = make_engine(app.database_url)
+    with Session(engine) as session:  # as a restored backup or an admin script would
+        owner = session.exec(select(User).where(User.username == owner_name)).one()
+        rooms.create_room(session=session, user=owner, name=name)
+        session.commit()
+    engine.dispose()
+    # The backend re-reads the room list every heartbeat (15 s).
+    await expect(page.get_by_role("button", name=name, exact=True)).to_be_visible(timeout=25_000)
