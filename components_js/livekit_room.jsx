@@ -145,7 +145,9 @@ function describeParticipants(lk, room, undecryptable = new Set()) {
     cam_on: participant.isCameraEnabled,
     speaking: participant.isSpeaking,
     quality: String(participant.connectionQuality || "unknown"),
-    encrypted: participant.isEncrypted,
+    // LiveKit calls a participant with no tracks unencrypted; one who sends nothing (a
+    // listener without a microphone, or a tab still publishing) sends nothing in the clear.
+    encrypted: participant.trackPublications.size === 0 || participant.isEncrypted,
     sharing: participant.isScreenShareEnabled,
     undecryptable: undecryptable.has(participant.identity),
   });

@@ -122,7 +122,7 @@ class CallState(rx.State):
 
     @rx.var
     def everyone_encrypted(self) -> bool:
-        """Whether every participant's media is end-to-end encrypted (as LiveKit reports)."""
+        """Whether nobody in the call sends media that is not end-to-end encrypted."""
         return all(p.encrypted for p in self.participants)
 
     @rx.var

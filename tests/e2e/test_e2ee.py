@@ -140,6 +140,12 @@ async def test_unencrypted_peer_makes_the_room_not_fully_encrypted(new_page, app
         "End-to-end encrypted", timeout=20_000)
     plain, _ = await _python_peer(app, livekit, seed_user, room_name, key=None)
     try:
+        # Present but sending nothing (a listener with no microphone): nothing unencrypted
+        # flows, so the call is still fully encrypted.
+        await expect(page.get_by_test_id("participant-tile")).to_have_count(2, timeout=20_000)
+        await asyncio.sleep(2)
+        await expect(page.get_by_test_id("encryption-status")).to_have_text(
+            "End-to-end encrypted")
         await plain.publish_tone()
         await expect(page.get_by_test_id("encryption-status")).to_have_text(
             "Not fully encrypted", timeout=20_000)
