@@ -42,7 +42,8 @@ class PreferencesState(rx.State):
         return await session_state._as_user(action, **kwargs)
 
     async def load_preferences(self):
-        """Part of the lobby's load (LobbyState.enter): this account's volumes and audio settings, from any browser."""
+        """Part of the lobby's load (LobbyState.enter): this account's volumes and audio
+        settings, from any browser."""
         try:
             self.hearing, prefs = await self._as_user(_personal)
         except NotSignedIn:

@@ -1,11 +1,11 @@
-"""Pushes presence to every lobby tab as one socket.io room emit of a Reflex state delta.
+"""Pushes presence to every lobby tab as one Reflex state delta, encoded once per change.
 
 Why not an `rx.SharedState`: that pushes each change to linked clients one at a time, as a
 full state modify each, re-sends everything to everyone on every join and never forgets
 departed clients (measured: overload at 500 clients). Here a change costs one
-serialization and one cheap send per socket, changes that follow one another within BATCH_SECONDS are
-coalesced into one send, a newcomer gets its own copy without disturbing anyone else, and a closed
-socket simply leaves the room.
+serialization and one cheap send per socket, changes that follow one another within
+BATCH_SECONDS are coalesced into one send, newcomers get their own copy without disturbing
+anyone else, and a closed socket simply leaves the room.
 
 One hub runs per backend worker (a lifespan task). Each worker's lobby sockets join that
 worker's socket.io room; the data and the change notifications live in the presence store,
@@ -13,7 +13,8 @@ so with Redis every worker hears every change and sends it to its own sockets.
 
 This relies on Reflex internals, pinned in pyproject and covered by the presence tests:
 the socket server (`app.sio`), the event namespace, its `on_disconnect`, the socket id in
-`router.session.session_id`, and the `{"delta": {state: {var_rx_state_: value}}}` wire format.
+`router.session.session_id`, and the `{"delta": {state: {var_rx_state_: value}}}` wire format
+(tests/unit/test_presence_frame.py holds the frames to python-socketio's encoding).
 """
 
 from __future__ import annotations

@@ -55,7 +55,8 @@ class RoomsState(rx.State):
         await call._join(room_id)
 
     async def load_lobby(self):
-        """Part of the lobby's load (LobbyState.enter): the call you were last in, if it still exists."""
+        """Part of the lobby's load (LobbyState.enter): the call you were last in, if it
+        still exists."""
         if (await self.get_state(PresenceState)).over_capacity:
             return  # this tab is refused; it joins nothing
         try:
