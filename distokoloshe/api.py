@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from distokoloshe import webhooks
-from distokoloshe.state.presence_hub import hub
+from distokoloshe.realtime.presence_hub import hub
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/livekit/webhook"

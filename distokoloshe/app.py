@@ -1,4 +1,5 @@
-"""The Reflex app: every page registered in one place. The theme is set in rxconfig.py."""
+"""The Reflex app: every page registered in one place, and the realtime adapters bound to
+the states they feed. The theme is set in rxconfig.py."""
 
 import reflex as rx
 
@@ -7,9 +8,10 @@ from distokoloshe.api import api
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
-from distokoloshe.state.flood_guard import guard_events
+from distokoloshe.realtime.flood_guard import guard_events
+from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.state.lobby import LobbyState
-from distokoloshe.state.presence_hub import hub
+from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.session import SessionState
 
 app = rx.App(stylesheets=["/app.css"], api_transformer=api)
@@ -21,6 +23,7 @@ app.add_page(login_page, route=routes.LOGIN, title="Log in · disTokoloshe",
 app.add_page(register_page, route=routes.REGISTER, title="Register · disTokoloshe",
              on_load=SessionState.require_signed_out)
 
-# Each backend worker budgets every socket's events, and pushes presence to its lobby sockets.
+# Each backend worker budgets every socket's events, and pushes presence to its lobby
+# sockets as deltas of PresenceState.
 app.register_lifespan_task(guard_events)
-app.register_lifespan_task(hub.run)
+app.register_lifespan_task(hub.run, state_name=PresenceState.get_full_name())

@@ -18,12 +18,6 @@ def livekit_room_name(room_id: int) -> str:
     return f"room-{room_id}"
 
 
-def room_id_of(livekit_room: str) -> int | None:
-    """The app's room id behind a LiveKit room name, or None for rooms that are not ours."""
-    prefix, _, number = livekit_room.partition("-")
-    return int(number) if prefix == "room" and number.isdigit() else None
-
-
 def participant_identity(user_id: int) -> str:
     return str(user_id)
 

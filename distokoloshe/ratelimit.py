@@ -3,7 +3,7 @@
 Memory storage in the single-process default; Redis storage when REFLEX_REDIS_URL is
 set, so every worker counts against the same window.
 
-Also the event budget of one websocket (see state/flood_guard.py): a socket lives in one
+Also the event budget of one websocket (see realtime/flood_guard.py): a socket lives in one
 worker, so that one is a plain token bucket in that worker's memory.
 """
 

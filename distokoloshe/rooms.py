@@ -80,7 +80,10 @@ def get_room(*, session: Session, room_id: object) -> Room:
 
 
 def room_summary(*, session: Session, room_id: object) -> RoomSummary:
-    room = get_room(session=session, room_id=room_id)
+    return summary_of(session=session, room=get_room(session=session, room_id=room_id))
+
+
+def summary_of(*, session: Session, room: Room) -> RoomSummary:
     owner = session.get(User, room.owner_id)
     return RoomSummary(room.id, room.name, room.owner_id,
                        owner.display_name if owner else "", room.encryption_required)

@@ -40,6 +40,8 @@ def connection_badge() -> rx.Component:
 
 def hearing_controls(participant: rx.Var[ParticipantView]) -> rx.Component:
     """This listener's own volume for a remote participant, saved to their account."""
+    volume = PreferencesState.volumes.get(participant.identity, 100)
+    muted_for_me = PreferencesState.muted_for_me.get(participant.identity, False)
     return rx.vstack(
         rx.hstack(
             rx.el.input(
@@ -47,24 +49,24 @@ def hearing_controls(participant: rx.Var[ParticipantView]) -> rx.Component:
                 min=0,
                 max=200,
                 step=5,
-                default_value=participant.volume,
+                default_value=volume,
                 # one save per pause, not one per pixel dragged
                 on_change=lambda value: PreferencesState.set_volume(participant.identity,
                                                               value).debounce(150),
                 aria_label="Volume for " + participant.name,
-                disabled=participant.muted_for_me,
+                disabled=muted_for_me,
                 class_name="dtk-volume",
             ),
-            rx.text(participant.volume.to_string() + "%", size="1", min_width="3em",
+            rx.text(volume.to_string() + "%", size="1", min_width="3em",
                     text_align="right", data_testid="volume-value"),
             rx.icon_button(
-                rx.cond(participant.muted_for_me, rx.icon("volume_x", size=16),
+                rx.cond(muted_for_me, rx.icon("volume_x", size=16),
                         rx.icon("volume_2", size=16)),
                 on_click=PreferencesState.toggle_muted_for_me(participant.identity),
                 aria_label="Mute " + participant.name + " for me",
-                aria_pressed=participant.muted_for_me,
-                variant=rx.cond(participant.muted_for_me, "solid", "soft"),
-                color_scheme=rx.cond(participant.muted_for_me, "red", "gray"),
+                aria_pressed=muted_for_me,
+                variant=rx.cond(muted_for_me, "solid", "soft"),
+                color_scheme=rx.cond(muted_for_me, "red", "gray"),
                 size="1",
             ),
             width="100%",
@@ -283,7 +285,8 @@ def control_bar() -> rx.Component:
         share_button(),
         share_settings(),
         device_settings(),
-        control_button("Leave", "phone_off", CallState.leave, color_scheme="red",
+        control_button("Leave", "phone_off", [CallState.leave, ScreenShareState.stop_sharing],
+                       color_scheme="red",
                        shortcut="Shift+L"),
         spacing="2",
         wrap="wrap",
@@ -356,7 +359,8 @@ def call_panel() -> rx.Component:
         echo_cancellation=PreferencesState.echo_cancellation,
         auto_gain_control=PreferencesState.auto_gain_control,
         join_leave_sounds=PreferencesState.join_leave_sounds,
-        on_connection_change=CallState.set_connection,
+        on_connection_change=lambda state, reason: [CallState.set_connection(state, reason),
+                                                    RoomsState.refresh_rooms],
         on_participants=CallState.set_participants,
         on_media_error=CallState.set_media_error,
         on_devices=CallState.set_devices,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from distokoloshe.state.presence import PersonView, PresenceState
+from distokoloshe.state.rooms import RoomsState
 
 
 def _person(person: rx.Var[PersonView], *, online: bool) -> rx.Component:
@@ -59,7 +60,7 @@ def over_capacity_notice() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("users", size=18)),
         rx.callout.text(PresenceState.over_capacity),
-        rx.button("Try again", on_click=PresenceState.try_again, size="1", margin_top="0.5em"),
+        rx.button("Try again", on_click=[PresenceState.try_again, RoomsState.load_lobby], size="1", margin_top="0.5em"),
         color_scheme="amber",
         role="alert",
         data_testid="over-capacity",

@@ -75,7 +75,9 @@ def _sharer_option(participant: rx.Var[ParticipantView]) -> rx.Component:
 
 def screen_viewer() -> rx.Component:
     """The shared screen, large, when anyone in the call is sharing."""
-    shown = ScreenShareState.watching
+    # the share picked while it lasts, else the first one
+    shown = rx.cond(CallState.sharer_ids.contains(ScreenShareState.watching),
+                    ScreenShareState.watching, CallState.sharer_ids[0])
     return rx.cond(
         CallState.sharers.length() > 0,
         rx.vstack(

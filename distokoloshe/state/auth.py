@@ -42,7 +42,9 @@ class AuthFormState(rx.State):
         session_state._start_session(*session_info)
         return rx.redirect(routes.LOBBY, replace=True)
 
+    @rx.event
     async def log_in(self, form_data: dict):
+        """Log in with the form's username and password."""
         self.login_error = ""
         refusal = ratelimit.hit_login(self.router.session.client_ip)
         if refusal is not None:
@@ -62,7 +64,9 @@ class AuthFormState(rx.State):
             return
         yield await self._sign_in_with(session_info)
 
+    @rx.event
     async def register(self, form_data: dict):
+        """Create an account from the form and sign in to it."""
         self.register_error = ""
         password, confirmation = _field(form_data, "password"), _field(form_data, "confirm")
         if password != confirmation:
@@ -86,6 +90,8 @@ class AuthFormState(rx.State):
             self.busy = False
         yield await self._sign_in_with(session_info)
 
+    @rx.event
     def clear_errors(self):
+        """Forget the forms' error messages."""
         self.login_error = ""
         self.register_error = ""

@@ -11,12 +11,11 @@ import dataclasses
 
 import reflex as rx
 
-from distokoloshe import e2ee, livekit_admin, livekit_tokens, rooms
+from distokoloshe import calls, livekit_admin, rooms
 from distokoloshe.livekit_tokens import participant_identity
+from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.settings import get_settings
-from distokoloshe.state.preferences import PreferencesState
-from distokoloshe.state.presence_hub import hub
-from distokoloshe.state.session import NotSignedIn, SessionState
+from distokoloshe.state.session import NotSignedIn, SignedIn
 
 SHORTCUTS = {"M": "toggle_mic", "D": "toggle_deafen", "V": "toggle_camera", "Shift+L": "leave"}
 MAX_PARTICIPANTS_REPORTED = 500
@@ -33,8 +32,6 @@ class ParticipantView:
     cam_on: bool
     speaking: bool
     quality: str
-    volume: int
-    muted_for_me: bool
     encrypted: bool
     undecryptable: bool
     sharing: bool
@@ -51,42 +48,22 @@ def _text(value: object, limit: int = 64) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _participant(raw: object, hearing: dict[str, list]) -> ParticipantView | None:
+def _participant(raw: object) -> ParticipantView | None:
     # Reported by our own browser component, but a tampered client could send anything.
     if not isinstance(raw, dict) or not _text(raw.get("identity")):
         return None
     name = _text(raw.get("name")) or _text(raw.get("identity"))
-    volume, muted = hearing.get(_text(raw.get("identity")), (100, False))
     return ParticipantView(
         identity=_text(raw.get("identity")), name=name, initial=name[:1].upper(),
         is_local=raw.get("is_local") is True, mic_on=raw.get("mic_on") is True,
         cam_on=raw.get("cam_on") is True, speaking=raw.get("speaking") is True,
         quality=_text(raw.get("quality"), 16) or "unknown",
-        volume=volume, muted_for_me=muted,
         encrypted=raw.get("encrypted") is True, undecryptable=raw.get("undecryptable") is True,
         sharing=raw.get("sharing") is True,
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class _Admission:
-    room_id: int
-    token: str
-    e2ee_key: str
-    e2ee_key_index: int
-    encryption_required: bool
-    owner: bool
-
-
-def _admit(*, session, user, room_id, with_token: bool = True) -> _Admission:
-    """A join token and the room's current key, for a user the room admits."""
-    room = rooms.admit(session=session, user=user, room_id=room_id)
-    token = livekit_tokens.mint_join_token(user, room) if with_token else ""
-    return _Admission(room.id, token, e2ee.current_room_key(room), e2ee.key_index(room.key_epoch),
-                      room.encryption_required, room.owner_id == user.id)
-
-
-class CallState(rx.State):
+class CallState(SignedIn, rx.State):
     room_id: int = 0
     server_url: str = ""
     token: str = ""
@@ -121,6 +98,10 @@ class CallState(rx.State):
         return [p for p in self.participants if p.sharing]
 
     @rx.var
+    def sharer_ids(self) -> list[str]:
+        return [p.identity for p in self.participants if p.sharing]
+
+    @rx.var
     def everyone_encrypted(self) -> bool:
         """Whether nobody in the call sends media that is not end-to-end encrypted."""
         return all(p.encrypted for p in self.participants)
@@ -137,10 +118,6 @@ class CallState(rx.State):
     def cameras(self) -> list[DeviceView]:
         return [d for d in self.devices if d.kind == "videoinput"]
 
-    async def _as_user(self, action, /, **kwargs):
-        session_state = await self.get_state(SessionState)
-        return await session_state._as_user(action, **kwargs)
-
     def set_transmitting(self, transmitting: bool):
         self.transmitting = transmitting is True
         if self.transmitting:
@@ -150,75 +127,70 @@ class CallState(rx.State):
         if not self.transmitting:
             self.talking_while_muted = True
 
-    async def _mint(self, room_id: object) -> None:
-        admission = await self._as_user(_admit, room_id=room_id)
-        self.room_id, self.token = admission.room_id, admission.token
+    def _take(self, call: calls.CallPass) -> None:
+        self.room_id, self.token = call.room_id, call.token
         self.server_url = get_settings().livekit_url
-        self._take_key(admission)
-        self.encryption_required = admission.encryption_required
-        self.i_own_room = admission.owner
+        self._take_key(call)
+        self.encryption_required = call.encryption_required
+        self.i_own_room = call.owner
 
-    def _take_key(self, admission: _Admission) -> None:
-        self.e2ee_key, self.e2ee_key_index = admission.e2ee_key, admission.e2ee_key_index
+    def _take_key(self, call: calls.CallPass) -> None:
+        self.e2ee_key, self.e2ee_key_index = call.e2ee_key, call.e2ee_key_index
 
+    async def _enter(self, entry: calls.Entry | None) -> None:
+        """The lobby selected a room (RoomsState, in the same event): join its call, which
+        leaves any other call, or say why this user may not join it."""
+        if entry is not None and entry.call is not None and (
+                entry.call.room_id == self.room_id and self.token):
+            return  # already in this call
+        await self._hint_presence(joined=False)
+        self._reset_call()
+        self.media_error = entry.refusal if entry is not None else ""
+        if entry is not None and entry.call is not None:
+            self._take(entry.call)
+            self.connection = "connecting"
+
+    @rx.event
     async def update_room_key(self, _epoch: int):
         """LiveKit says the room's key moved on: fetch it, if this user is still admitted.
         The epoch from the browser is only a hint; the database says which key is current."""
         if not self.in_call:
             return
         try:
-            self._take_key(await self._as_user(_admit, room_id=self.room_id, with_token=False))
+            self._take_key(await self._as_user(calls.rekey, room_id=self.room_id))
         except rooms.RemovedFromRoom as error:
             self._reset_call()
             self.media_error = str(error)
         except (NotSignedIn, rooms.RoomNotFound):
             self._reset_call()
 
+    @rx.event
     async def remove_from_call(self, identity: str):
         """The room's owner removes someone; everyone else switches to a new key."""
         if not self.in_call:
             return
         try:
-            room = await self._as_user(rooms.remove_from_call, room_id=self.room_id,
+            call = await self._as_user(calls.remove_member, room_id=self.room_id,
                                        member_id=identity)
         except (NotSignedIn, rooms.NotRoomOwner, rooms.RoomNotFound) as error:
             self.media_error = str(error) or "Please log in again."
             return
+        self._take_key(call)
         if not await livekit_admin.remove_participant_and_announce_key(
-                room.id, str(identity), room.key_epoch):
+                call.room_id, str(identity), call.key_epoch):
             self.media_error = "Removed, but the media server could not be told; try again."
-        self._take_key(await self._as_user(_admit, room_id=room.id, with_token=False))
 
     async def _hint_presence(self, *, joined: bool) -> None:
         """Tell presence at once; LiveKit's webhooks confirm (or correct) it shortly."""
-        session = await self.get_state(SessionState)
         # the user the lobby's sign-in check verified; no database round trip per hint
-        if not self.room_id or not session._verified_user_id:
+        user_id, display_name = await self._verified()
+        if not self.room_id or not user_id:
             return
-        identity = participant_identity(session._verified_user_id)
+        identity = participant_identity(user_id)
         if joined:
-            await hub.hint_join(self.room_id, identity, session.display_name)
+            await hub.hint_join(self.room_id, identity, display_name)
         else:
             await hub.hint_leave(self.room_id, identity)
-
-    async def _join(self, room_id: int) -> None:
-        """Called by the lobby once the room is selected; joining leaves any other call."""
-        if room_id == self.room_id and self.token:
-            return
-        await self._hint_presence(joined=False)
-        self._reset_call()
-        self.media_error = ""
-        await self._stop_sharing()
-        try:
-            await self._mint(room_id)
-        except rooms.RemovedFromRoom as error:
-            self._reset_call()
-            self.media_error = str(error)
-            return
-        except (NotSignedIn, rooms.RoomNotFound):
-            self._reset_call()
-            return
-        self.connection = "connecting"
 
     def _reset_call(self) -> None:
         self.room_id, self.token, self.server_url = 0, "", ""
@@ -228,16 +200,12 @@ class CallState(rx.State):
         self.participants = []
         self.transmitting = self.talking_while_muted = False
 
-    async def _stop_sharing(self) -> None:
-        from distokoloshe.state.screen_share import ScreenShareState
-
-        (await self.get_state(ScreenShareState)).sharing = False
-
+    @rx.event
     async def leave(self):
+        """Leave the call; the room stays selected, so it can be joined again."""
         await self._hint_presence(joined=False)
         self._reset_call()
         self.media_error = ""
-        await self._stop_sharing()
 
     def toggle_mic(self):
         if self.deafened:  # unmuting also undeafens, as people expect
@@ -275,13 +243,11 @@ class CallState(rx.State):
             if isinstance(reason, str) and reason.startswith("retry:"):
                 self.connection = "reconnecting"
                 return CallState.rejoin_after_delay
-            from distokoloshe.state.rooms import RoomsState  # the lobby refreshes its list
-
             await self._hint_presence(joined=False)
             self._reset_call()
             if reason != "E2EE_UNSUPPORTED":  # that one's explanation stays on screen
                 self.media_error = ""
-            return RoomsState.refresh_rooms
+            return None
         if state in ("connecting", "connected", "reconnecting"):
             self.connection = state
             if state == "connected":
@@ -297,7 +263,7 @@ class CallState(rx.State):
             if self.connection != "reconnecting" or not self.room_id:
                 return
             try:
-                await self._mint(self.room_id)
+                self._take(await self._as_user(calls.admit, room_id=self.room_id))
             except (NotSignedIn, rooms.RoomNotFound, rooms.RemovedFromRoom):
                 self._reset_call()
 
@@ -308,13 +274,8 @@ class CallState(rx.State):
     async def set_participants(self, participants: list):
         if not self.in_call or not isinstance(participants, list):
             return
-        hearing = (await self.get_state(PreferencesState)).hearing
-        views = (_participant(raw, hearing) for raw in participants[:MAX_PARTICIPANTS_REPORTED])
+        views = (_participant(raw) for raw in participants[:MAX_PARTICIPANTS_REPORTED])
         self.participants = [view for view in views if view is not None]
-        from distokoloshe.state.screen_share import ScreenShareState  # the viewer follows shares
-
-        screen = await self.get_state(ScreenShareState)
-        screen._follow_sharers([p.identity for p in self.participants if p.sharing])
 
     def set_media_error(self, kind: str, message: str):
         self.media_error = _text(message, 300)

@@ -16,7 +16,9 @@ from distokoloshe.state.session import SessionState
 
 
 class LobbyState(rx.State):
+    @rx.event
     async def enter(self):
+        """The lobby page's on_load."""
         # The sign-in check first: the later steps act for the user it verified.
         away = await (await self.get_state(SessionState)).require_signed_in()
         if away is not None:

@@ -1,14 +1,13 @@
 """This account's own audio settings: per-speaker volumes, push-to-talk, input processing,
-sounds and theme. Saved to the account, so they follow it to any browser."""
+sounds and theme. Saved to the account, so they follow it to any browser. The call's tiles
+read each speaker's volume from here; nothing else keeps a copy."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import reflex as rx
 
 from distokoloshe import preferences
-from distokoloshe.state.session import NotSignedIn, SessionState
+from distokoloshe.state.session import NotSignedIn, SignedIn
 from distokoloshe.validation import InvalidInput
 
 
@@ -19,7 +18,7 @@ def _personal(*, session, user) -> tuple[dict[str, list], dict[str, object]]:
             prefs.model_dump(exclude={"user_id"}))
 
 
-class PreferencesState(rx.State):
+class PreferencesState(SignedIn, rx.State):
     # This listener's own settings (never anyone else's): speaker identity -> [volume, muted].
     hearing: dict[str, list] = {}
     push_to_talk: bool = False
@@ -33,15 +32,21 @@ class PreferencesState(rx.State):
     preferences_error: str = ""
 
     @rx.var
+    def volumes(self) -> dict[str, int]:
+        """Speaker identity -> this listener's volume for them, in percent (100 if unset)."""
+        return {identity: volume for identity, (volume, _muted) in self.hearing.items()}
+
+    @rx.var
+    def muted_for_me(self) -> dict[str, bool]:
+        return {identity: muted for identity, (_volume, muted) in self.hearing.items()}
+
+    @rx.var
     def gains(self) -> dict[str, float]:
         return {identity: 0.0 if muted else volume / 100
                 for identity, (volume, muted) in self.hearing.items()}
 
-    async def _as_user(self, action, /, **kwargs):
-        session_state = await self.get_state(SessionState)
-        return await session_state._as_user(action, **kwargs)
-
-    async def load_preferences(self):
+    @rx.event
+    async def load_preferences(self) -> None:
         """Part of the lobby's load (LobbyState.enter): this account's volumes and audio
         settings, from any browser."""
         try:
@@ -51,17 +56,11 @@ class PreferencesState(rx.State):
         for key, value in prefs.items():
             setattr(self, key, value)
 
-    async def _apply_hearing(self, identity: str, hearing: preferences.Hearing) -> None:
-        from distokoloshe.state.call import CallState  # the call shows it on the tile
-
+    def _hear(self, identity: str, hearing: preferences.Hearing) -> None:
+        self.preferences_error = ""
         self.hearing = {**self.hearing, identity: [hearing.volume, hearing.muted]}
-        call = await self.get_state(CallState)
-        call.participants = [
-            dataclasses.replace(p, volume=hearing.volume, muted_for_me=hearing.muted)
-            if p.identity == identity else p
-            for p in call.participants
-        ]
 
+    @rx.event
     async def set_volume(self, identity: str, value: float | str):
         """From the tile's volume slider: the percent."""
         try:
@@ -74,10 +73,11 @@ class PreferencesState(rx.State):
         except (NotSignedIn, InvalidInput) as error:
             self.preferences_error = str(error) or "Please log in again."
             return
-        self.preferences_error = ""
-        await self._apply_hearing(identity, hearing)
+        self._hear(identity, hearing)
 
+    @rx.event
     async def toggle_muted_for_me(self, identity: str):
+        """Mute or unmute one speaker for this listener only."""
         current = self.hearing.get(identity, [100, False]) if isinstance(identity, str) else None
         try:
             hearing = await self._as_user(preferences.set_muted_for_me, speaker_id=identity,
@@ -85,10 +85,11 @@ class PreferencesState(rx.State):
         except (NotSignedIn, InvalidInput) as error:
             self.preferences_error = str(error) or "Please log in again."
             return
-        self.preferences_error = ""
-        await self._apply_hearing(identity, hearing)
+        self._hear(identity, hearing)
 
+    @rx.event
     async def set_preference(self, key: str, value: bool | str):
+        """Save one of the switches (or the theme) to the account."""
         try:
             prefs = await self._as_user(preferences.set_preference, key=key, value=value)
         except (NotSignedIn, InvalidInput) as error:
@@ -97,5 +98,7 @@ class PreferencesState(rx.State):
         self.preferences_error = ""
         setattr(self, key, getattr(prefs, key))
 
+    @rx.event
     async def bind_push_to_talk_key(self, code: str):
+        """The key the user pressed becomes their push-to-talk key."""
         await self.set_preference("push_to_talk_key", code)

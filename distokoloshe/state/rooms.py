@@ -1,5 +1,9 @@
 """The lobby's actions on rooms: creating, deleting and selecting one. The live room list
-itself is presence (state/presence.py), pushed to every tab."""
+itself is presence (state/presence.py), pushed to every tab.
+
+Each action is one domain call (distokoloshe/calls.py) in one transaction, and the call it
+opens is handed to CallState in the same event: a click is one backend round trip.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ import dataclasses
 
 import reflex as rx
 
-from distokoloshe import livekit_admin, rooms, validation
+from distokoloshe import calls, livekit_admin, rooms, validation
+from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.state.call import CallState
 from distokoloshe.state.presence import PresenceState
-from distokoloshe.state.presence_hub import hub
-from distokoloshe.state.session import NotSignedIn, SessionState
+from distokoloshe.state.session import NotSignedIn, SessionState, SignedIn
 
 NO_ROOM = 0
 
@@ -25,18 +29,17 @@ class RoomRow:
     encryption_required: bool
 
 
-def _selected(*, session, user, room_id) -> RoomRow:
-    summary = rooms.room_summary(session=session, room_id=room_id)
-    return RoomRow(summary.id, summary.name, summary.owner_name, summary.owner_id == user.id,
+def _row(summary: rooms.RoomSummary, *, mine: bool) -> RoomRow:
+    return RoomRow(summary.id, summary.name, summary.owner_name, mine,
                    summary.encryption_required)
 
 
-def _last_room_id(*, session, user) -> int:
-    last = rooms.last_room(session=session, user=user)
-    return last.id if last is not None else NO_ROOM
+def _selected(*, session, user, room_id) -> RoomRow:
+    summary = rooms.room_summary(session=session, room_id=room_id)
+    return _row(summary, mine=summary.owner_id == user.id)
 
 
-class RoomsState(rx.State):
+class RoomsState(SignedIn, rx.State):
     selected_room: RoomRow | None = None
     create_error: str = ""
     room_error: str = ""
@@ -45,92 +48,93 @@ class RoomsState(rx.State):
     def selected_room_id(self) -> int:
         return self.selected_room.id if self.selected_room is not None else NO_ROOM
 
-    async def _run(self, action, /, **kwargs):
-        session_state = await self.get_state(SessionState)
-        return await session_state._as_user(action, **kwargs)
+    async def _show(self, entry: calls.Entry | None) -> None:
+        self.selected_room = _row(entry.room, mine=entry.mine) if entry is not None else None
+        await (await self.get_state(CallState))._enter(entry)
 
-    async def _enter(self, room_id: int) -> None:
-        self.selected_room = await self._run(_selected, room_id=room_id)
-        call = await self.get_state(CallState)
-        await call._join(room_id)
-
+    @rx.event
     async def load_lobby(self):
         """Part of the lobby's load (LobbyState.enter): the call you were last in, if it
         still exists."""
         if (await self.get_state(PresenceState)).over_capacity:
             return  # this tab is refused; it joins nothing
         try:
-            last_room_id = await self._run(_last_room_id)
-            if last_room_id != NO_ROOM:
-                await self._enter(last_room_id)
-            else:
-                self.selected_room = None
-        except (NotSignedIn, rooms.RoomNotFound):
+            await self._show(await self._as_user(calls.enter_last_room))
+        except NotSignedIn:
             self.selected_room = None
 
     async def _refresh(self) -> None:
         if self.selected_room is None:
             return
         try:
-            self.selected_room = await self._run(_selected, room_id=self.selected_room.id)
+            self.selected_room = await self._as_user(_selected, room_id=self.selected_room.id)
         except rooms.RoomNotFound:
-            self.selected_room = None
-            call = await self.get_state(CallState)
-            call._reset_call()
+            await self._show(None)
 
+    @rx.event
     async def refresh_rooms(self):
+        """Re-read the selected room (a call that ended may have ended with its room)."""
         try:
             await self._refresh()
         except NotSignedIn:
             return SessionState.session_failed
         return None
 
+    @rx.event
     async def join_selected(self):
         """Rejoin the selected room's call after leaving it."""
         if self.selected_room is not None:
-            await self._enter(self.selected_room.id)
+            await self.select_room(self.selected_room.id)
 
+    @rx.event
     async def create_room(self, form_data: dict):
+        """Create a room of the user's own and enter it."""
         self.create_error = ""
         fields = form_data if isinstance(form_data, dict) else {}
         try:
-            room = await self._run(rooms.create_room, name=fields.get("room_name"),
-                                   # an unchecked checkbox is simply absent from the form
-                                   encryption_required="allow_unencrypted" not in fields)
-            await self._run(rooms.remember_room, room_id=room.id)
+            entry = await self._as_user(calls.create_and_enter, name=fields.get("room_name"),
+                                        # an unchecked checkbox is simply absent from the form
+                                        encryption_required="allow_unencrypted" not in fields)
         except NotSignedIn:
             return SessionState.session_failed
         except (validation.InvalidInput, rooms.RoomNameTaken) as error:
             self.create_error = str(error)
             return None
         await hub.rooms_changed()
-        await self._enter(room.id)
+        await self._show(entry)
         return None
 
+    @rx.event
     async def select_room(self, room_id: int):
+        """Open a room and join its call."""
         self.room_error = ""
         try:
-            room = await self._run(rooms.remember_room, room_id=room_id)
-            await self._enter(room.id)
+            entry = await self._as_user(calls.enter_room, room_id=room_id)
         except NotSignedIn:
             return SessionState.session_failed
         except rooms.RoomNotFound as error:
             self.room_error = str(error)
             await hub.rooms_changed()  # this tab's list was behind; bring everyone up to date
+            return None
+        await self._show(entry)
         return None
 
+    @rx.event
     async def delete_room(self, room_id: int):
+        """The owner deletes a room; everyone in its call is disconnected."""
         self.room_error = ""
         try:
-            room = await self._run(rooms.delete_room, room_id=room_id)
+            room = await self._as_user(rooms.delete_room, room_id=room_id)
         except NotSignedIn:
             return SessionState.session_failed
         except (rooms.RoomNotFound, rooms.NotRoomOwner) as error:
             self.room_error = str(error)
-        else:
-            await hub.rooms_changed()
-            # Everyone still in the call is disconnected by LiveKit itself.
-            if not await livekit_admin.close_room(room.id):
-                self.room_error = "The room is deleted, but the media server could not be told."
-        await self._refresh()
+            await self._refresh()
+            return None
+        await hub.rooms_changed()
+        if self.selected_room_id == room.id:
+            await self._show(None)
+        # Everyone still in the call is disconnected by LiveKit itself.
+        if not await livekit_admin.close_room(room.id):
+            self.room_error = "The room is deleted, but the media server could not be told."
         return None

@@ -40,6 +40,9 @@ class ScreenShareState(rx.State):
         if self.sharing:
             self.share_note = ""
 
+    def stop_sharing(self):
+        self.sharing = False
+
     def choose_preset(self, preset: str):
         if isinstance(preset, str) and preset in PRESETS:
             self.preset = preset
@@ -83,8 +86,3 @@ class ScreenShareState(rx.State):
             return
         if isinstance(identity, str) and len(identity) <= 64 and 0 <= volume <= 200:
             self.audio_volumes = {**self.audio_volumes, identity: volume}
-
-    def _follow_sharers(self, sharers: list[str]) -> None:
-        """Keep showing the share picked while it lasts, else the first one, else none."""
-        if self.watching not in sharers:
-            self.watching = sharers[0] if sharers else ""

@@ -3,6 +3,10 @@
 The token lives in the browser's localStorage, not only in server-side state, so a
 websocket reconnect that hands the tab a fresh Reflex client token (Reflex issue
 #6345) re-hydrates the same token and nobody is logged out.
+
+`SignedIn` is the one way a state acts for a user: every state that does mixes it in and
+calls `self._as_user(action, ...)`, which verifies the tab's token and runs the domain
+action in one transaction, off the event loop. Identity never comes from event arguments.
 """
 
 from __future__ import annotations
@@ -15,13 +19,27 @@ import reflex as rx
 
 from distokoloshe import accounts, routes
 from distokoloshe.db import session_scope
-from distokoloshe.state.presence_hub import hub
+from distokoloshe.realtime.presence_hub import hub
 
 T = TypeVar("T")
 
 
 class NotSignedIn(Exception):
     pass
+
+
+async def run_as_user(token: str, action: Callable[..., T], /, **kwargs: Any) -> T:
+    """`action(session=..., user=..., **kwargs)` for the user `token` verifies, in one
+    transaction on a worker thread (bcrypt and the database stay off the event loop)."""
+
+    def work() -> T:
+        with session_scope() as session:
+            user = accounts.user_for_session_token(session=session, token=token)
+            if user is None:
+                raise NotSignedIn
+            return action(session=session, user=user, **kwargs)
+
+    return await asyncio.to_thread(work)
 
 
 class SessionState(rx.State):
@@ -39,19 +57,6 @@ class SessionState(rx.State):
     @rx.var
     def initial(self) -> str:
         return (self.display_name[:1] or "?").upper()
-
-    async def _as_user(self, action: Callable[..., T], /, **kwargs: Any) -> T:
-        """Run `action(session=..., user=..., **kwargs)` for the verified user, off the event loop."""
-        token = self.session_token
-
-        def work() -> T:
-            with session_scope() as session:
-                user = accounts.user_for_session_token(session=session, token=token)
-                if user is None:
-                    raise NotSignedIn
-                return action(session=session, user=user, **kwargs)
-
-        return await asyncio.to_thread(work)
 
     def _start_session(self, token: str, username: str, display_name: str) -> None:
         self.session_token = token
@@ -73,28 +78,32 @@ class SessionState(rx.State):
             self._end_session()
         self._verified_user_id = 0
 
+    @rx.event
     async def require_signed_in(self):
         """First step of the lobby's load: refresh who we are, or go to the login page."""
         try:
-            user_id, username, display_name = await self._as_user(
-                lambda session, user: (user.id, user.username, user.display_name)
-            )
+            user_id, username, display_name = await run_as_user(
+                self.session_token,
+                lambda session, user: (user.id, user.username, user.display_name))
         except NotSignedIn:
             self._forget_bad_session()
             return rx.redirect(routes.LOGIN, replace=True)
         self._verified_user_id = user_id
         self.username, self.display_name = username, display_name
+        return None
 
+    @rx.event
     async def require_signed_out(self):
         """on_load of the login and registration pages."""
         try:
-            await self._as_user(lambda session, user: None)
+            await run_as_user(self.session_token, lambda session, user: None)
         except NotSignedIn:
             self._forget_bad_session()
             await hub.unsubscribe(sid=self.router.session.session_id)
             return None
         return rx.redirect(routes.LOBBY, replace=True)
 
+    @rx.event
     async def session_failed(self):
         """A handler found no verified user: to the login page, keeping a browser's token
         that may still be good (see _forget_bad_session)."""
@@ -102,14 +111,34 @@ class SessionState(rx.State):
         self._forget_bad_session()
         return rx.redirect(routes.LOGIN, replace=True)
 
+    @rx.event
     async def sign_out(self):
+        """Log out of this tab's session."""
         await hub.unsubscribe(sid=self.router.session.session_id)
         self._end_session()
         return rx.redirect(routes.LOGIN, replace=True)
 
+    @rx.event
     async def sign_out_everywhere(self):
+        """End every session of this account, then log out here."""
         try:
-            await self._as_user(accounts.revoke_all_sessions)
+            await run_as_user(self.session_token, accounts.revoke_all_sessions)
         except NotSignedIn:
             pass
         return await self.sign_out()
+
+
+class SignedIn(rx.State, mixin=True):
+    """Mixed into every state that acts for the signed-in user."""
+
+    async def _as_user(self, action: Callable[..., T], /, **kwargs: Any) -> T:
+        """`action(session=..., user=..., **kwargs)` for this tab's verified user; raises
+        NotSignedIn when the tab's session token does not verify."""
+        session = await self.get_state(SessionState)
+        return await run_as_user(session.session_token, action, **kwargs)
+
+    async def _verified(self) -> tuple[int, str]:
+        """(user id, display name) as the lobby's sign-in check last verified them, without a
+        database round trip; (0, "") before that check or after signing out."""
+        session = await self.get_state(SessionState)
+        return session._verified_user_id, session.display_name

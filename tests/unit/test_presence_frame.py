@@ -9,25 +9,22 @@ import socketio
 from engineio import packet as engineio_packet
 from socketio import packet as socketio_packet
 
-from distokoloshe.state.presence_hub import FIELD_MARKER, PresenceHub, _json
+from distokoloshe.realtime.frames import FIELD_MARKER, delta_frame, encode_json
 
-
-class _Server:
-    packet_class = socketio.AsyncServer().packet_class
+STATE = "reflex___state____state.distokoloshe___state___presence____presence_state"
+PACKET_CLASS = socketio.AsyncServer().packet_class
 
 
 def test_a_hand_built_delta_is_what_python_socketio_encodes():
-    hub = PresenceHub()
-    hub._sio, hub._namespace = _Server(), "/_event"
-    hub._state_name = "reflex___state____state.distokoloshe___state___presence____presence_state"
     values = {"people": [{"id": 7, "name": 'Zoë "Z" ☃ </script>', "initial": "Z"}],
               "online": [7], "rooms": [{"id": 1, "members": [], "encryption_required": True}]}
 
-    built = hub._frame({name: _json(value) for name, value in values.items()}).encode()
+    built = delta_frame(STATE, {name: encode_json(value) for name, value in values.items()},
+                        namespace="/_event", packet_class=PACKET_CLASS).encode()
 
-    delta = {hub._state_name: {name + FIELD_MARKER: value for name, value in values.items()}}
-    reference = _Server.packet_class(socketio_packet.EVENT, namespace="/_event",
-                                     data=["event", {"delta": delta, "events": []}]).encode()
+    delta = {STATE: {name + FIELD_MARKER: value for name, value in values.items()}}
+    reference = PACKET_CLASS(socketio_packet.EVENT, namespace="/_event",
+                             data=["event", {"delta": delta, "events": []}]).encode()
     expected = engineio_packet.Packet(engineio_packet.MESSAGE, reference).encode()
     # The same envelope, and the same JSON (escaping may differ: Reflex installs its own
     # JSON module in python-socketio).

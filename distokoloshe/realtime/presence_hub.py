@@ -14,26 +14,26 @@ so with Redis every worker hears every change and sends it to its own sockets.
 This relies on Reflex internals, pinned in pyproject and covered by the presence tests:
 the socket server (`app.sio`), the event namespace, its `on_disconnect`, the socket id in
 `router.session.session_id`, and the `{"delta": {state: {var_rx_state_: value}}}` wire format
-(tests/unit/test_presence_frame.py holds the frames to python-socketio's encoding).
+(realtime/frames.py builds the frames).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import gc
-import json
 import logging
 import time
 
 from engineio import packet as engineio_packet
-from socketio import packet as socketio_packet
 
 from distokoloshe import accounts, livekit_admin, presence, rooms
 from distokoloshe.db import session_scope
 from distokoloshe.livekit_tokens import livekit_room_name
 from distokoloshe.presence import MEMBERS, ONLINE, ROOMS, TOPICS, Connection
+from distokoloshe.presence_redis import RedisPresenceStore
+from distokoloshe.realtime.frames import delta_frame, encode_json
+from distokoloshe.realtime.views import person_views, room_views
 from distokoloshe.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -42,73 +42,21 @@ SOCKET_ROOM = "dtk-presence"
 BATCH_SECONDS = 0.05
 RECONCILE_SECONDS = 30.0
 FULL_COLLECTION_SECONDS = 600.0
-FIELD_MARKER = "_rx_state_"
-
-
-@dataclasses.dataclass
-class PersonView:
-    id: int
-    name: str
-    initial: str
-
-
-@dataclasses.dataclass
-class MemberView:
-    identity: str
-    name: str
-    initial: str
-    screen: bool
-
-
-@dataclasses.dataclass
-class RoomView:
-    id: int
-    name: str
-    owner_id: int
-    owner_name: str
-    encryption_required: bool
-    members: list[MemberView]
 
 
 def make_store() -> presence.PresenceStore:
     url = get_settings().reflex_redis_url
-    if url:
-        from distokoloshe.presence_redis import RedisPresenceStore
-
-        return RedisPresenceStore(url)
-    return presence.MemoryPresenceStore()
-
-
-def _json(value) -> str:
-    return json.dumps(value, separators=(",", ":"))
-
-
-def _initial(name: str) -> str:
-    return (name[:1] or "?").upper()
+    return RedisPresenceStore(url) if url else presence.MemoryPresenceStore()
 
 
 def _people() -> list[dict]:
     with session_scope() as session:
-        return [dataclasses.asdict(PersonView(uid, name, _initial(name)))
-                for uid, name in accounts.list_display_names(session=session)]
+        return person_views(accounts.list_display_names(session=session))
 
 
 def _rooms() -> list[rooms.RoomSummary]:
     with session_scope() as session:
         return rooms.list_rooms(session=session)
-
-
-def room_views(summaries: list[rooms.RoomSummary],
-               members: dict[str, list[presence.Member]]) -> list[dict]:
-    return [
-        dataclasses.asdict(RoomView(
-            room.id, room.name, room.owner_id, room.owner_name, room.encryption_required,
-            [MemberView(m.identity, m.name, _initial(m.name), m.screen)
-             for m in sorted(members.get(livekit_room_name(room.id), ()),
-                             key=lambda m: (m.name.casefold(), m.identity))],
-        ))
-        for room in summaries
-    ]
 
 
 class PresenceHub:
@@ -135,11 +83,10 @@ class PresenceHub:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def run(self, app) -> None:
-        """Lifespan task of every backend worker."""
-        from distokoloshe.state.presence import PresenceState
-
-        self._state_name = PresenceState.get_full_name()
+    async def run(self, app, state_name: str) -> None:
+        """Lifespan task of every backend worker; `state_name` is the full name of the
+        state whose vars the hub sets in every lobby tab (app.py binds it)."""
+        self._state_name = state_name
         self._sio = app.sio
         namespace = app.event_namespace
         self._namespace = namespace.namespace
@@ -271,7 +218,7 @@ class PresenceHub:
         # Only what the dirty topics feed is encoded again (the people list is the largest).
         fed = ({"rooms"} if dirty & {ROOMS, MEMBERS} else set()) | \
               ({"people", "online"} if ONLINE in dirty else set())
-        encoded = {name: _json(self._values[name]) for name in sorted(fed)}
+        encoded = {name: encode_json(self._values[name]) for name in sorted(fed)}
         changed = [name for name, text in encoded.items() if self._sent.get(name) != text]
         if changed:
             self._sent.update({name: encoded[name] for name in changed})
@@ -279,7 +226,7 @@ class PresenceHub:
                              room=SOCKET_ROOM)
         if newcomers:
             # Every newcomer of this batch gets the same full copy, encoded once.
-            full = self._frame({name: self._sent.get(name) or _json(value)
+            full = self._frame({name: self._sent.get(name) or encode_json(value)
                                 for name, value in self._values.items()})
             for sid in newcomers & self._local.keys():
                 await self._send(full, room=sid)
@@ -287,14 +234,8 @@ class PresenceHub:
         return bool(changed)
 
     def _frame(self, encoded: dict[str, str]) -> engineio_packet.Packet:
-        """The Socket.IO event that Reflex's frontend applies as a state delta, put together
-        from values already encoded as JSON: a change is serialized once, and python-socketio
-        never walks it (its own packets look for binary data in every nested value)."""
-        fields = ",".join(f"{_json(name + FIELD_MARKER)}:{text}" for name, text in encoded.items())
-        payload = f'["event",{{"delta":{{{_json(self._state_name)}:{{{fields}}}}},"events":[]}}]'
-        envelope = self._sio.packet_class(socketio_packet.EVENT, namespace=self._namespace,
-                                          binary=False).encode()   # "2/_event,"
-        return engineio_packet.Packet(engineio_packet.MESSAGE, envelope + payload)
+        return delta_frame(self._state_name, encoded, namespace=self._namespace,
+                           packet_class=self._sio.packet_class)
 
     async def _send(self, frame: engineio_packet.Packet, *, room: str) -> None:
         """The same packet queued on every socket in `room` (a socket room or one sid).

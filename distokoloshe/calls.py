@@ -1,0 +1,96 @@
+"""Call admission: who may join a room's call, and everything their browser needs to.
+
+Selecting a room is one transaction here: remember it as the user's last room, read what
+the lobby shows of it, mint the LiveKit join token and derive the room's current key. The
+states call one of these per user action, so a click costs one backend round trip.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlmodel import Session
+
+from distokoloshe import e2ee, livekit_tokens, rooms
+from distokoloshe.models import Room, User
+
+
+@dataclasses.dataclass(frozen=True)
+class CallPass:
+    """What a browser admitted to a room's call gets: never handed to anyone else."""
+
+    room_id: int
+    token: str             # "" when only the current key was asked for
+    e2ee_key: str
+    e2ee_key_index: int
+    key_epoch: int
+    encryption_required: bool
+    owner: bool            # the user owns the room, so may remove people from its call
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """A room the user selected: what the lobby shows of it, and its call if they may join."""
+
+    room: rooms.RoomSummary
+    mine: bool
+    call: CallPass | None
+    refusal: str = ""      # why the call is closed to them, for the user
+
+
+def _pass(user: User, room: Room, *, with_token: bool) -> CallPass:
+    return CallPass(
+        room_id=room.id,
+        token=livekit_tokens.mint_join_token(user, room) if with_token else "",
+        e2ee_key=e2ee.current_room_key(room), e2ee_key_index=e2ee.key_index(room.key_epoch),
+        key_epoch=room.key_epoch, encryption_required=room.encryption_required,
+        owner=room.owner_id == user.id,
+    )
+
+
+def admit(*, session: Session, user: User, room_id: object) -> CallPass:
+    """A join token and the current key, for a user the room admits (else RemovedFromRoom)."""
+    return _pass(user, rooms.admit(session=session, user=user, room_id=room_id),
+                 with_token=True)
+
+
+def rekey(*, session: Session, user: User, room_id: object) -> CallPass:
+    """The room's current key for someone already in its call, without a new token."""
+    return _pass(user, rooms.admit(session=session, user=user, room_id=room_id),
+                 with_token=False)
+
+
+def _entry(session: Session, user: User, room: Room) -> Entry:
+    summary = rooms.summary_of(session=session, room=room)
+    try:
+        call = admit(session=session, user=user, room_id=room.id)
+    except rooms.RemovedFromRoom as refusal:
+        return Entry(summary, summary.owner_id == user.id, None, str(refusal))
+    return Entry(summary, summary.owner_id == user.id, call)
+
+
+def enter_room(*, session: Session, user: User, room_id: object) -> Entry:
+    """The user picked a room: remember it for next time and admit them to its call."""
+    return _entry(session, user, rooms.remember_room(session=session, user=user, room_id=room_id))
+
+
+def enter_last_room(*, session: Session, user: User) -> Entry | None:
+    """The room the user was last in, entered again (the lobby's auto-join), if it exists."""
+    room = rooms.last_room(session=session, user=user)
+    return _entry(session, user, room) if room is not None else None
+
+
+def create_and_enter(*, session: Session, user: User, name: object,
+                     encryption_required: object = True) -> Entry:
+    """A new room of the user's, entered at once."""
+    room = rooms.create_room(session=session, user=user, name=name,
+                             encryption_required=encryption_required)
+    return enter_room(session=session, user=user, room_id=room.id)
+
+
+def remove_member(*, session: Session, user: User, room_id: object,
+                  member_id: object) -> CallPass:
+    """The owner removes someone from the call; returns the owner's pass with the new key."""
+    room = rooms.remove_from_call(session=session, user=user, room_id=room_id,
+                                  member_id=member_id)
+    return _pass(user, room, with_token=False)

@@ -1,0 +1,54 @@
+"""What the presence hub sends every lobby tab: plain dataclasses, typed for the UI."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from distokoloshe import presence, rooms
+from distokoloshe.livekit_tokens import livekit_room_name
+
+
+@dataclasses.dataclass
+class PersonView:
+    id: int
+    name: str
+    initial: str
+
+
+@dataclasses.dataclass
+class MemberView:
+    identity: str
+    name: str
+    initial: str
+    screen: bool
+
+
+@dataclasses.dataclass
+class RoomView:
+    id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    encryption_required: bool
+    members: list[MemberView]
+
+
+def initial(name: str) -> str:
+    return (name[:1] or "?").upper()
+
+
+def person_views(names: list[tuple[int, str]]) -> list[dict]:
+    return [dataclasses.asdict(PersonView(uid, name, initial(name))) for uid, name in names]
+
+
+def room_views(summaries: list[rooms.RoomSummary],
+               members: dict[str, list[presence.Member]]) -> list[dict]:
+    return [
+        dataclasses.asdict(RoomView(
+            room.id, room.name, room.owner_id, room.owner_name, room.encryption_required,
+            [MemberView(m.identity, m.name, initial(m.name), m.screen)
+             for m in sorted(members.get(livekit_room_name(room.id), ()),
+                             key=lambda m: (m.name.casefold(), m.identity))],
+        ))
+        for room in summaries
+    ]

@@ -1,0 +1,80 @@
+"""Call admission: selecting a room remembers it, admits the user and hands out a token
+scoped to that room with the room's current key, in one transaction."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from distokoloshe import calls, e2ee, rooms
+from distokoloshe.livekit_tokens import livekit_room_name
+
+
+def _grants(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def test_entering_a_room_remembers_it_and_admits_with_a_scoped_token(db_session, make_user):
+    owner, guest = make_user("owner"), make_user("guest")
+    room = rooms.create_room(session=db_session, user=owner, name="Den")
+
+    entry = calls.enter_room(session=db_session, user=guest, room_id=room.id)
+
+    assert guest.last_room_id == room.id
+    assert (entry.room.name, entry.room.owner_name, entry.mine) == ("Den", "owner", False)
+    assert entry.refusal == "" and entry.call is not None
+    assert entry.call.room_id == room.id and not entry.call.owner
+    assert entry.call.e2ee_key == e2ee.current_room_key(room)
+    claims = _grants(entry.call.token)
+    assert claims["sub"] == str(guest.id)
+    assert claims["video"]["room"] == livekit_room_name(room.id)
+    assert calls.enter_last_room(session=db_session, user=guest).room.id == room.id
+
+
+def test_a_removed_user_sees_the_room_but_gets_no_token_or_key(db_session, make_user):
+    owner, guest = make_user("owner"), make_user("guest")
+    room = rooms.create_room(session=db_session, user=owner, name="Den")
+    calls.remove_member(session=db_session, user=owner, room_id=room.id, member_id=guest.id)
+
+    entry = calls.enter_room(session=db_session, user=guest, room_id=room.id)
+
+    assert entry.call is None
+    assert entry.refusal == "The owner removed you from this room's call."
+    with pytest.raises(rooms.RemovedFromRoom):
+        calls.rekey(session=db_session, user=guest, room_id=room.id)
+
+
+def test_removing_someone_gives_the_owner_the_next_key(db_session, make_user):
+    owner, guest = make_user("owner"), make_user("guest")
+    room = rooms.create_room(session=db_session, user=owner, name="Den")
+    before = calls.admit(session=db_session, user=owner, room_id=room.id)
+
+    after = calls.remove_member(session=db_session, user=owner, room_id=room.id,
+                                member_id=str(guest.id))
+
+    assert after.owner and after.token == ""
+    assert after.key_epoch == before.key_epoch + 1
+    assert after.e2ee_key != before.e2ee_key
+    assert after.e2ee_key_index == e2ee.key_index(after.key_epoch)
+
+
+def test_creating_a_room_enters_it(db_session, make_user):
+    owner = make_user("owner")
+
+    entry = calls.create_and_enter(session=db_session, user=owner, name="  Den ",
+                                   encryption_required=False)
+
+    assert entry.mine and entry.room.name == "Den" and owner.last_room_id == entry.room.id
+    assert entry.call.owner and not entry.call.encryption_required
+
+
+def test_no_last_room_enters_nothing(db_session, make_user):
+    assert calls.enter_last_room(session=db_session, user=make_user("new")) is None
+
+
+@pytest.mark.parametrize("room_id", [None, "1", 0, -1, 2**64, True, [1]])
+def test_entering_a_room_that_is_not_there_is_room_not_found(db_session, make_user, room_id):
+    user = make_user("someone")
+    with pytest.raises(rooms.RoomNotFound):
+        calls.enter_room(session=db_session, user=user, room_id=room_id)
+    assert user.last_room_id is None
