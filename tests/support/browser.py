@@ -86,3 +86,24 @@ async () => {
   return got;
 }
 """
+
+# What each video track this page sends was asked for and got from the capture device:
+# the request is the app's, not the machine's (the measured rate is bench/screen_share.py's).
+SENT_VIDEO_TRACKS = """
+() => {
+  const tracks = [];
+  for (const pc of window.__testPeerConnections || []) {
+    if (pc.connectionState === 'closed') continue;
+    for (const sender of pc.getSenders()) {
+      const track = sender.track;
+      if (!track || track.kind !== 'video') continue;
+      const asked = track.getConstraints(), got = track.getSettings();
+      const ideal = (c) => (c && typeof c === 'object' ? c.ideal ?? c.exact ?? c.max : c) || 0;
+      tracks.push({ contentHint: track.contentHint, askedWidth: ideal(asked.width),
+                    askedHeight: ideal(asked.height), askedFps: ideal(asked.frameRate),
+                    width: got.width || 0, height: got.height || 0, fps: got.frameRate || 0 });
+    }
+  }
+  return tracks;
+}
+"""
