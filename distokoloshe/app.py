@@ -24,6 +24,7 @@ app.add_page(register_page, route=routes.REGISTER, title="Register · disTokolos
              on_load=SessionState.require_signed_out)
 
 # Each backend worker budgets every socket's events, and pushes presence to its lobby
-# sockets as deltas of PresenceState.
+# sockets as deltas of PresenceState (and, to a tab whose session ended, a recheck).
 app.register_lifespan_task(guard_events)
-app.register_lifespan_task(hub.run, state_name=PresenceState.get_full_name())
+app.register_lifespan_task(hub.run, state_name=PresenceState.get_full_name(),
+                           recheck_event=f"{SessionState.get_full_name()}.recheck_session")

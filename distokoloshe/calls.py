@@ -8,11 +8,12 @@ states call one of these per user action, so a click costs one backend round tri
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from distokoloshe import e2ee, livekit_tokens, rooms
-from distokoloshe.models import Room, User
+from distokoloshe import accounts, e2ee, livekit_tokens, rooms
+from distokoloshe.models import Room, RoomRemoval, User
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,3 +95,50 @@ def remove_member(*, session: Session, user: User, room_id: object,
     room = rooms.remove_from_call(session=session, user=user, room_id=room_id,
                                   member_id=member_id)
     return _pass(user, room, with_token=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Participant:
+    """Someone LiveKit says is in a call, as its webhooks and room API describe them."""
+
+    livekit_room: str
+    identity: str
+    session_version: str   # the SESSION_VERSION_ATTRIBUTE their join token carried
+
+
+def _may_stay(session: Session, participant: Participant) -> bool:
+    room_id = livekit_tokens.room_id_of(participant.livekit_room)
+    user_id = livekit_tokens.user_id_of(participant.identity)
+    if room_id is None or user_id is None:
+        # Not one of our rooms, or an identity that names no user: only a token minted with
+        # the API secret itself (an operator's tool) gets there, so it is not ours to judge.
+        return True
+    user = session.get(User, user_id)
+    return (user is not None and session.get(Room, room_id) is not None
+            and session.get(RoomRemoval, (room_id, user_id)) is None
+            and participant.session_version == str(user.token_version))
+
+
+def outsiders(*, session: Session, participants: Iterable[Participant]) -> list[Participant]:
+    """Those who may not be in their call: removed from the room, signed out everywhere since
+    their token was minted, or in a room that no longer exists. LiveKit refreshes a connected
+    participant's token by itself, so an old token keeps working there; this is what puts
+    such a participant out again."""
+    return [p for p in participants if not _may_stay(session, p)]
+
+
+def sign_out_everywhere(*, session: Session, user: User,
+                        livekit_rooms: Iterable[str]) -> list[tuple[int, int]]:
+    """End every session of the user and move on the key of each call they are in, so a
+    device of theirs that is still connected decrypts nothing sent from now on. Returns
+    (room id, new key epoch) for each of those rooms."""
+    accounts.revoke_all_sessions(session=session, user=user)
+    moved = []
+    for name in livekit_rooms:
+        room = session.get(Room, livekit_tokens.room_id_of(name) or 0)
+        if room is not None:
+            room.key_epoch += 1
+            session.add(room)
+            moved.append((room.id, room.key_epoch))
+    session.flush()
+    return moved

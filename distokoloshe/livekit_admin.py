@@ -85,3 +85,24 @@ async def list_calls(*, settings: Settings | None = None) -> dict[str, list[api.
                 api.ListParticipantsRequest(room=room.name))
             calls[room.name] = list(response.participants)
     return calls
+
+
+async def eject(livekit_room: str, identity: str, *, settings: Settings | None = None) -> bool:
+    """Disconnect one participant for good (they were not admitted). False if LiveKit could
+    not be reached or refused."""
+    settings = settings or get_settings()
+    try:
+        async with _client(settings) as client:
+            await client.room.remove_participant(
+                api.RoomParticipantIdentity(room=livekit_room, identity=identity))
+    except api.TwirpError as error:
+        if error.code == "not_found":  # already gone
+            return True
+        log.warning("LiveKit refused to remove %s from %s: %s", identity, livekit_room,
+                    error.message)
+        return False
+    except Exception as error:  # noqa: BLE001  (network errors of several kinds)
+        log.warning("could not reach LiveKit to remove %s from %s: %s", identity,
+                    livekit_room, error)
+        return False
+    return True

@@ -18,6 +18,22 @@ def livekit_room_name(room_id: int) -> str:
     return f"room-{room_id}"
 
 
+# Set from the token, which the participant cannot change (can_update_own_metadata is
+# false): a participant whose session version is behind its user's was signed out
+# everywhere (or disabled) and is put out of the call when it shows up (calls.may_stay).
+SESSION_VERSION_ATTRIBUTE = "session_version"
+
+
+def room_id_of(livekit_room: str) -> int | None:
+    """The app's room id behind a LiveKit room name, or None for rooms that are not ours."""
+    prefix, _, number = livekit_room.partition("-")
+    return int(number) if prefix == "room" and number.isdigit() and len(number) < 19 else None
+
+
+def user_id_of(identity: str) -> int | None:
+    return int(identity) if identity.isdigit() and len(identity) < 19 else None
+
+
 def participant_identity(user_id: int) -> str:
     return str(user_id)
 
@@ -38,6 +54,7 @@ def mint_join_token(user: User, room: Room, *, settings: Settings | None = None,
                         settings.livekit_api_secret.get_secret_value())
         .with_identity(participant_identity(user.id))
         .with_name(user.display_name)
+        .with_attributes({SESSION_VERSION_ATTRIBUTE: str(user.token_version)})
         .with_grants(grants)
         .with_ttl(min(ttl, JOIN_TOKEN_TTL))
         .to_jwt()

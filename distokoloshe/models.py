@@ -38,6 +38,9 @@ class User(SQLModel, table=True):
 
 class Room(SQLModel, table=True):
     __tablename__ = "rooms"
+    # An id is never handed out twice (SQLite would otherwise reuse the highest one after a
+    # delete), so a LiveKit room name or a token for a deleted room names no other room.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=48)

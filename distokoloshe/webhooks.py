@@ -7,6 +7,7 @@ import logging
 
 from livekit import api
 
+from distokoloshe.livekit_tokens import SESSION_VERSION_ATTRIBUTE
 from distokoloshe.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ class CallEvent:
     participant_name: str = ""
     participant_sid: str = ""
     screen_share: bool = False   # a track event about a screen-share video track
+    session_version: str = ""    # what the participant's join token said (livekit_tokens)
 
 
 def verify(body: bytes, authorization: str, *, settings: Settings | None = None) -> CallEvent:
@@ -48,4 +50,6 @@ def verify(body: bytes, authorization: str, *, settings: Settings | None = None)
         participant_name=participant.name if participant else "",
         participant_sid=participant.sid if participant else "",
         screen_share=event.HasField("track") and event.track.source == api.TrackSource.SCREEN_SHARE,
+        session_version=(participant.attributes.get(SESSION_VERSION_ATTRIBUTE, "")
+                         if participant else ""),
     )

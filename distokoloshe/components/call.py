@@ -40,8 +40,10 @@ def connection_badge() -> rx.Component:
 
 def hearing_controls(participant: rx.Var[ParticipantView]) -> rx.Component:
     """This listener's own volume for a remote participant, saved to their account."""
-    volume = PreferencesState.volumes.get(participant.identity, 100)
-    muted_for_me = PreferencesState.muted_for_me.get(participant.identity, False)
+    # (not ObjectVar.get: its default would also replace a saved 0%)
+    known = PreferencesState.volumes.contains(participant.identity)
+    volume = rx.cond(known, PreferencesState.volumes[participant.identity], 100)
+    muted_for_me = rx.cond(known, PreferencesState.muted_for_me[participant.identity], False)
     return rx.vstack(
         rx.hstack(
             rx.el.input(

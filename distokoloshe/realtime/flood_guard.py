@@ -20,11 +20,36 @@ import asyncio
 import logging
 import time
 
+from engineio import exceptions as engineio_exceptions
+
 from distokoloshe.ratelimit import EventBudget
 from distokoloshe.settings import get_settings
 from distokoloshe.validation import well_formed
 
 log = logging.getLogger(__name__)
+
+
+async def _refuse(_packet) -> None:
+    raise engineio_exceptions.SocketIsClosedError
+
+
+async def _hang_up(app, sid: str, namespace: str) -> None:
+    """Close the whole websocket, not only the namespace, and stop reading it at once.
+
+    Engine.IO's own disconnect only sends a close packet: a client that ignores it keeps
+    its websocket, and every further frame would still be read and parsed. So the socket's
+    reader is made to stop at the next frame, which ends its writer and closes the
+    transport; what the client sends meanwhile stays unread in the connection's buffers.
+    """
+    eio_sid = app.sio.manager.eio_sid_from_sid(sid, namespace)
+    socket = app.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
+    if socket is not None:
+        socket.receive = _refuse
+    await app.sio.disconnect(sid, namespace=namespace)
+    if eio_sid is not None:
+        await app.sio.eio.disconnect(eio_sid)
+    if socket is not None:
+        await socket.queue.put(None)  # the writer exits and closes the websocket
 
 
 def guard_events(app) -> None:
@@ -52,12 +77,7 @@ def guard_events(app) -> None:
         elif budget.dropped >= settings.event_burst:
             log.warning("socket %s kept flooding; disconnecting it", sid)
             budgets.pop(sid, None)
-            # The whole websocket, not only the namespace: on a socket that stays open,
-            # every further frame would still be read and parsed.
-            eio_sid = app.sio.manager.eio_sid_from_sid(sid, namespace.namespace)
-            await app.sio.disconnect(sid, namespace=namespace.namespace)
-            if eio_sid is not None:
-                await app.sio.eio.disconnect(eio_sid)
+            await _hang_up(app, sid, namespace.namespace)
             return None
         await asyncio.sleep(budget.seconds_until_next())
         return None

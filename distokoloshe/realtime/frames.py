@@ -21,6 +21,12 @@ def encode_json(value) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+def _message(payload: str, namespace: str, packet_class) -> engineio_packet.Packet:
+    envelope = packet_class(socketio_packet.EVENT, namespace=namespace,
+                            binary=False).encode()   # "2/_event,"
+    return engineio_packet.Packet(engineio_packet.MESSAGE, envelope + payload)
+
+
 def delta_frame(state_name: str, encoded: dict[str, str], *, namespace: str,
                 packet_class=socketio_packet.Packet) -> engineio_packet.Packet:
     """The event that sets each var in `encoded` (name -> its JSON) of `state_name`."""
@@ -28,6 +34,13 @@ def delta_frame(state_name: str, encoded: dict[str, str], *, namespace: str,
                       for name, text in encoded.items())
     payload = (f'["event",{{"delta":{{{encode_json(state_name)}:{{{fields}}}}},'
                f'"events":[]}}]')
-    envelope = packet_class(socketio_packet.EVENT, namespace=namespace,
-                            binary=False).encode()   # "2/_event,"
-    return engineio_packet.Packet(engineio_packet.MESSAGE, envelope + payload)
+    return _message(payload, namespace, packet_class)
+
+
+def event_frame(name: str, *, namespace: str,
+                packet_class=socketio_packet.Packet) -> engineio_packet.Packet:
+    """An update that only asks the tab to send the event `name` (a state's handler, by its
+    full name) back, as a handler's returned event would."""
+    event = {"name": name, "payload": {}}
+    return _message(encode_json(["event", {"delta": {}, "events": [event]}]), namespace,
+                    packet_class)

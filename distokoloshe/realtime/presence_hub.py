@@ -27,12 +27,12 @@ import time
 
 from engineio import packet as engineio_packet
 
-from distokoloshe import accounts, livekit_admin, presence, rooms
+from distokoloshe import accounts, calls, livekit_admin, presence, rooms
 from distokoloshe.db import session_scope
-from distokoloshe.livekit_tokens import livekit_room_name
+from distokoloshe.livekit_tokens import SESSION_VERSION_ATTRIBUTE, livekit_room_name
 from distokoloshe.presence import MEMBERS, ONLINE, ROOMS, TOPICS, Connection
 from distokoloshe.presence_redis import RedisPresenceStore
-from distokoloshe.realtime.frames import delta_frame, encode_json
+from distokoloshe.realtime.frames import delta_frame, encode_json, event_frame
 from distokoloshe.realtime.views import person_views, room_views
 from distokoloshe.settings import get_settings
 
@@ -59,6 +59,21 @@ def _rooms() -> list[rooms.RoomSummary]:
         return rooms.list_rooms(session=session)
 
 
+def _outsiders(participants: list[calls.Participant]) -> list[calls.Participant]:
+    with session_scope() as session:
+        return calls.outsiders(session=session, participants=participants)
+
+
+def _signed_out(tokens: dict[str, str]) -> set[str]:
+    """The sockets (of `tokens`: sid -> its tab's session token) whose session has ended."""
+    verdicts: dict[str, bool] = {}
+    with session_scope() as session:
+        for token in set(tokens.values()):
+            verdicts[token] = accounts.user_for_session_token(session=session,
+                                                              token=token) is None
+    return {sid for sid, token in tokens.items() if verdicts[token]}
+
+
 class PresenceHub:
     def __init__(self) -> None:
         self.store: presence.PresenceStore | None = None
@@ -66,6 +81,8 @@ class PresenceHub:
         self._namespace = "/_event"
         self._state_name = ""
         self._local: dict[str, Connection] = {}     # this worker's lobby sockets, by sid
+        self._session_of: dict[str, str] = {}         # sid -> the session token it signed in with
+        self._recheck_event = ""
         self._sid_of_tab: dict[str, str] = {}        # conn_id -> its sid in _local
         self._newcomers: set[str] = set()
         self._dirty: set[str] = set(TOPICS)
@@ -83,10 +100,11 @@ class PresenceHub:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def run(self, app, state_name: str) -> None:
-        """Lifespan task of every backend worker; `state_name` is the full name of the
-        state whose vars the hub sets in every lobby tab (app.py binds it)."""
-        self._state_name = state_name
+    async def run(self, app, state_name: str, recheck_event: str) -> None:
+        """Lifespan task of every backend worker (app.py binds it): `state_name` is the full
+        name of the state whose vars the hub sets in every lobby tab, and `recheck_event` the
+        event that makes a tab check its own session (and leave if it has ended)."""
+        self._state_name, self._recheck_event = state_name, recheck_event
         self._sio = app.sio
         namespace = app.event_namespace
         self._namespace = namespace.namespace
@@ -113,8 +131,10 @@ class PresenceHub:
 
     # -- what states and the webhook call ----------------------------------------------------
 
-    async def subscribe(self, *, sid: str, conn_id: str, user_id: int) -> None:
-        """A signed-in lobby tab; raises presence.OverCapacity when a cap refuses it."""
+    async def subscribe(self, *, sid: str, conn_id: str, user_id: int, session_token: str) -> None:
+        """A signed-in lobby tab; raises presence.OverCapacity when a cap refuses it. Its
+        session token is kept (in this process only), so the heartbeat can tell when that
+        session ends elsewhere ("Log out everywhere", a password change)."""
         if not self.running or not sid:
             return
         settings = get_settings()
@@ -126,6 +146,7 @@ class PresenceHub:
             self._local.pop(old_sid, None)
         self._sid_of_tab[conn_id] = sid
         self._local[sid] = conn
+        self._session_of[sid] = session_token
         await self._sio.enter_room(sid, SOCKET_ROOM, namespace=self._namespace)
         self._newcomers.add(sid)
         await self.store.publish({ONLINE})
@@ -133,6 +154,7 @@ class PresenceHub:
     async def unsubscribe(self, *, sid: str) -> None:
         """Signed out, or left the lobby: no longer online through this socket."""
         conn = self._local.pop(sid, None)
+        self._session_of.pop(sid, None)
         self._newcomers.discard(sid)
         if conn is not None and self._sid_of_tab.get(conn.conn_id) == sid:
             del self._sid_of_tab[conn.conn_id]
@@ -152,8 +174,32 @@ class PresenceHub:
             await self.store.publish({ROOMS})
 
     async def call_event(self, event) -> None:
-        if self.running:
-            await presence.apply_call_event(self.store, event)
+        """A verified LiveKit webhook. Someone who may not be in the call (removed, signed
+        out everywhere, in a room that is gone) is put out of it and never shown."""
+        if not self.running:
+            return
+        if event.kind == "participant_joined" and await self._put_out(
+                [calls.Participant(event.room_name, event.identity, event.session_version)]):
+            return
+        await presence.apply_call_event(self.store, event)
+
+    async def calls_of(self, identity: str) -> list[str]:
+        """The LiveKit rooms whose call presence has `identity` in."""
+        if not self.running:
+            return []
+        members = await self.store.members()
+        return [room for room, people in members.items()
+                if any(member.identity == identity for member in people)]
+
+    async def _put_out(self, participants: list[calls.Participant]) -> set[tuple[str, str]]:
+        """Removes every outsider among `participants` from LiveKit; returns (room, identity)
+        of each one put out."""
+        out = await asyncio.to_thread(_outsiders, participants)
+        for participant in out:
+            log.warning("putting identity %s out of %s: not admitted there any more",
+                        participant.identity, participant.livekit_room)
+            await livekit_admin.eject(participant.livekit_room, participant.identity)
+        return {(p.livekit_room, p.identity) for p in out}
 
     async def hint_join(self, room_id: int, identity: str, name: str) -> None:
         if self.running and await self.store.change_member(
@@ -237,6 +283,9 @@ class PresenceHub:
         return delta_frame(self._state_name, encoded, namespace=self._namespace,
                            packet_class=self._sio.packet_class)
 
+    def _event_frame(self, name: str) -> engineio_packet.Packet:
+        return event_frame(name, namespace=self._namespace, packet_class=self._sio.packet_class)
+
     async def _send(self, frame: engineio_packet.Packet, *, room: str) -> None:
         """The same packet queued on every socket in `room` (a socket room or one sid).
         python-socketio's own room emit would spawn a task per socket, which at hundreds of
@@ -266,6 +315,12 @@ class PresenceHub:
                      if self._sio.manager.is_connected(sid, self._namespace)}
         for sid in set(self._local) - set(connected):  # a missed disconnect
             await self.unsubscribe(sid=sid)
+        ended = await asyncio.to_thread(
+            _signed_out, {sid: self._session_of.get(sid, "") for sid in connected})
+        for sid in ended:  # signed out elsewhere: offline now, and the tab checks for itself
+            connected.pop(sid, None)
+            await self.unsubscribe(sid=sid)
+            await self._send(self._event_frame(self._recheck_event), room=sid)
         await self.store.refresh(connected.values())
 
     async def _heartbeat_forever(self) -> None:
@@ -284,9 +339,13 @@ class PresenceHub:
     async def _reconcile(self) -> None:
         seen = await self.store.members()
         listed = await livekit_admin.list_calls()
-        calls = {room: [presence.member_from_participant(p) for p in participants]
-                 for room, participants in listed.items()}
-        await presence.reconcile(self.store, seen, calls)
+        out = await self._put_out([
+            calls.Participant(room, p.identity, p.attributes.get(SESSION_VERSION_ATTRIBUTE, ""))
+            for room, participants in listed.items() for p in participants])
+        in_calls = {room: [presence.member_from_participant(p) for p in participants
+                           if (room, p.identity) not in out]
+                    for room, participants in listed.items()}
+        await presence.reconcile(self.store, seen, in_calls)
 
     async def _reconcile_forever(self) -> None:
         """LiveKit is the truth: after a restart, and now and then in case a webhook was lost."""

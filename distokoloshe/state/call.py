@@ -181,16 +181,21 @@ class CallState(SignedIn, rx.State):
             self.media_error = "Removed, but the media server could not be told; try again."
 
     async def _hint_presence(self, *, joined: bool) -> None:
-        """Tell presence at once; LiveKit's webhooks confirm (or correct) it shortly."""
-        # the user the lobby's sign-in check verified; no database round trip per hint
-        user_id, display_name = await self._verified()
-        if not self.room_id or not user_id:
+        """Tell presence at once; LiveKit's webhooks confirm (or correct) it shortly. Only a
+        session that still holds may show itself joining; leaving needs no check."""
+        if not self.room_id:
             return
-        identity = participant_identity(user_id)
         if joined:
-            await hub.hint_join(self.room_id, identity, display_name)
+            try:
+                user_id, display_name = await self._as_user(
+                    lambda session, user: (user.id, user.display_name))
+            except NotSignedIn:
+                return
+            await hub.hint_join(self.room_id, participant_identity(user_id), display_name)
         else:
-            await hub.hint_leave(self.room_id, identity)
+            user_id, _name = await self._verified()
+            if user_id:
+                await hub.hint_leave(self.room_id, participant_identity(user_id))
 
     def _reset_call(self) -> None:
         self.room_id, self.token, self.server_url = 0, "", ""

@@ -32,7 +32,8 @@ class PresenceState(SignedIn, rx.State):
             return
         try:
             await hub.subscribe(sid=self.router.session.session_id,
-                                conn_id=self.router.session.client_token, user_id=user_id)
+                                conn_id=self.router.session.client_token, user_id=user_id,
+                                session_token=await self._session_token())
         except OverCapacity as refusal:
             self.over_capacity = str(refusal)
             return

@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from distokoloshe import accounts, routes
+from distokoloshe import accounts, calls, livekit_admin, routes
 from distokoloshe.db import session_scope
+from distokoloshe.livekit_tokens import participant_identity
 from distokoloshe.realtime.presence_hub import hub
 
 T = TypeVar("T")
@@ -119,12 +120,28 @@ class SessionState(rx.State):
         return rx.redirect(routes.LOGIN, replace=True)
 
     @rx.event
-    async def sign_out_everywhere(self):
-        """End every session of this account, then log out here."""
+    async def recheck_session(self):
+        """Sent by the presence hub when this tab's session has ended elsewhere: if it has,
+        to the login page."""
         try:
-            await run_as_user(self.session_token, accounts.revoke_all_sessions)
+            await run_as_user(self.session_token, lambda session, user: None)
         except NotSignedIn:
-            pass
+            return await self.session_failed()
+        return None
+
+    @rx.event
+    async def sign_out_everywhere(self):
+        """End every session of this account, put its devices out of their calls (with the
+        calls' keys moved on), then log out here."""
+        identity = participant_identity(self._verified_user_id)
+        in_calls = await hub.calls_of(identity) if self._verified_user_id else []
+        try:
+            moved = await run_as_user(self.session_token, calls.sign_out_everywhere,
+                                      livekit_rooms=in_calls)
+        except NotSignedIn:
+            moved = []
+        for room_id, key_epoch in moved:
+            await livekit_admin.remove_participant_and_announce_key(room_id, identity, key_epoch)
         return await self.sign_out()
 
 
@@ -136,6 +153,9 @@ class SignedIn(rx.State, mixin=True):
         NotSignedIn when the tab's session token does not verify."""
         session = await self.get_state(SessionState)
         return await run_as_user(session.session_token, action, **kwargs)
+
+    async def _session_token(self) -> str:
+        return (await self.get_state(SessionState)).session_token
 
     async def _verified(self) -> tuple[int, str]:
         """(user id, display name) as the lobby's sign-in check last verified them, without a

@@ -38,14 +38,28 @@ def backend_rss_kib(stack) -> int:
     return biggest
 
 
+def backend_cpu_seconds(stack) -> float:
+    """CPU time (user + system) spent so far by every process of the app's process group."""
+    ticks = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if os.getpgid(int(proc.name)) != stack.app.process.pid:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class Flooder:
     """tests/support/flood.py in its own process, so the flood does not share our CPU time."""
 
-    def __init__(self, stack, token: str, event: str, payload: dict, seconds: float) -> None:
+    def __init__(self, stack, token: str, event: str, payload: dict, seconds: float,
+                 *options: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.flood", "--port", str(stack.port),
              "--origin", stack.origin, "--token", token, "--address", next_address(),
-             "--event", event, "--payload", json.dumps(payload), "--seconds", str(seconds)],
+             "--event", event, "--payload", json.dumps(payload), "--seconds", str(seconds),
+             *options],
             cwd=ROOT, stdout=subprocess.PIPE, text=True)
 
     def wait_ready(self, timeout: float = 20.0) -> None:
@@ -110,3 +124,24 @@ async def test_an_event_flood_from_one_client_does_not_starve_the_others(stack, 
         assert product_frames_in_tracebacks(log) == []
     finally:
         await honest.close()
+
+
+async def test_a_flooder_that_ignores_being_thrown_out_loses_its_websocket(stack):
+    """A client that keeps sending on its websocket after the server's disconnect packets
+    (as a hostile one would) finds the websocket itself closed, and its further frames cost
+    the backend next to nothing."""
+    attacker = stack.user("Stubborn")
+    cpu_before = backend_cpu_seconds(stack)
+    flooder = Flooder(stack, stack.token(attacker), f"{CALL}.toggle_mic", {}, 10,
+                      "--ignore-close")
+    await asyncio.to_thread(flooder.wait_ready)
+    stats = await asyncio.to_thread(flooder.finish)
+    cpu = backend_cpu_seconds(stack) - cpu_before
+    print(f"\nthrown out at {stats.get('thrown_out_at')} s, websocket closed at "
+          f"{stats.get('closed_at')} s, {stats.get('sent_after_thrown_out', 0)} events sent in "
+          f"between; backend CPU {cpu:.2f} s")
+    assert "thrown_out_at" in stats, stats
+    assert "closed_at" in stats, f"the websocket stayed open: {stats}"
+    assert stats["closed_at"] - stats["thrown_out_at"] < 5, stats
+    assert stats["connections"] == 1, stats
+    assert cpu < 1.5, f"the ignored disconnect cost the backend {cpu:.2f} s of CPU"

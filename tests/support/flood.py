@@ -8,6 +8,11 @@ JSON line: {"sent": events sent, "seconds": how long, "received": frames receive
 "connections": how many times it connected}. When the server hangs up, it connects again
 and carries on, as a determined attacker would. It reads and discards what the server
 sends, so the server's writes to it never back up; only the flood itself is hostile.
+
+With --ignore-close it does not go along with being thrown out: it keeps sending on the
+same websocket after the server's disconnect packets, and reports when they came
+("thrown_out_at") and when the connection really ended ("closed_at"), in seconds from its
+start, and how many events it sent in between ("sent_after_thrown_out").
 """
 
 from __future__ import annotations
@@ -48,9 +53,12 @@ async def flood_once(args, stats: dict, stop: asyncio.Event, deadline: float) ->
                     elif isinstance(message, str) and message.startswith(f"40{NAMESPACE}"):
                         connected.set_result(True)
                     elif isinstance(message, str) and message.startswith(f"41{NAMESPACE}"):
-                        break  # thrown out of the namespace: start over
+                        stats.setdefault("thrown_out_at", time.monotonic() - stats["start"])
+                        if not args.ignore_close:
+                            break  # thrown out of the namespace: start over
             except ConnectionClosed:
                 pass
+            stats.setdefault("closed_at", time.monotonic() - stats["start"])
             closed.set()
 
         reader = asyncio.create_task(read())
@@ -66,6 +74,8 @@ async def flood_once(args, stats: dict, stop: asyncio.Event, deadline: float) ->
                     for _ in range(50):
                         await ws.send(frame)
                     stats["sent"] += 50
+                    if "thrown_out_at" in stats:
+                        stats["sent_after_thrown_out"] = stats.get("sent_after_thrown_out", 0) + 50
                     await asyncio.sleep(0)
         finally:
             reader.cancel()
@@ -73,7 +83,8 @@ async def flood_once(args, stats: dict, stop: asyncio.Event, deadline: float) ->
 
 async def flood(args) -> dict:
     """Flood for `args.seconds`; when the server hangs up, connect again and carry on."""
-    stats = {"sent": 0, "seconds": 0.0, "received": 0, "connections": 0}
+    stats = {"sent": 0, "seconds": 0.0, "received": 0, "connections": 0,
+             "start": time.monotonic()}
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     started = time.monotonic()
@@ -81,7 +92,10 @@ async def flood(args) -> dict:
     while not stop.is_set() and time.monotonic() < deadline:
         with contextlib.suppress(ConnectionClosed, OSError):
             await flood_once(args, stats, stop, deadline)
+        if args.ignore_close and "closed_at" in stats:
+            break  # one connection is the whole experiment
     stats["seconds"] = time.monotonic() - started
+    del stats["start"]
     return stats
 
 
@@ -95,6 +109,7 @@ def main() -> None:
     parser.add_argument("--payload", default="{}")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--settle", type=float, default=1.0)
+    parser.add_argument("--ignore-close", action="store_true")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(flood(args))), flush=True)
     sys.exit(0)

@@ -78,3 +78,47 @@ def test_entering_a_room_that_is_not_there_is_room_not_found(db_session, make_us
     with pytest.raises(rooms.RoomNotFound):
         calls.enter_room(session=db_session, user=user, room_id=room_id)
     assert user.last_room_id is None
+
+
+def _in_call(room, user, version=None) -> calls.Participant:
+    return calls.Participant(livekit_room_name(room.id), str(user.id),
+                             str(user.token_version if version is None else version))
+
+
+def test_only_those_still_admitted_may_stay_in_a_call(db_session, make_user):
+    owner, guest, removed, signed_out = (make_user(n) for n in
+                                         ("owner", "guest", "removed", "signedout"))
+    room = rooms.create_room(session=db_session, user=owner, name="Den")
+    gone = rooms.create_room(session=db_session, user=owner, name="Gone")
+    calls.remove_member(session=db_session, user=owner, room_id=room.id, member_id=removed.id)
+    stale = _in_call(room, signed_out)
+    calls.sign_out_everywhere(session=db_session, user=signed_out, livekit_rooms=[])
+    in_gone = _in_call(gone, guest)
+    rooms.delete_room(session=db_session, user=owner, room_id=gone.id)
+    db_session.flush()
+
+    staying = [_in_call(room, owner), _in_call(room, guest),
+               # identities that name no user, and rooms that are not ours, are not ours to judge
+               calls.Participant(livekit_room_name(room.id), "recorder-bot", ""),
+               calls.Participant("someone-elses-room", str(removed.id), "")]
+    leaving = [_in_call(room, removed), stale, in_gone,
+               _in_call(room, guest, version=""),            # a token from before versions
+               calls.Participant(livekit_room_name(room.id), "999999", "0")]  # no such user
+
+    assert calls.outsiders(session=db_session, participants=staying + leaving) == leaving
+
+
+def test_signing_out_everywhere_moves_the_key_of_every_call_the_user_is_in(db_session,
+                                                                         make_user):
+    owner, user = make_user("owner"), make_user("user")
+    den = rooms.create_room(session=db_session, user=owner, name="Den")
+    attic = rooms.create_room(session=db_session, user=owner, name="Attic")
+    version = user.token_version
+
+    moved = calls.sign_out_everywhere(
+        session=db_session, user=user,
+        livekit_rooms=[livekit_room_name(den.id), "not-ours", livekit_room_name(10**6)])
+
+    assert moved == [(den.id, 1)]
+    assert user.token_version == version + 1
+    assert rooms.get_room(session=db_session, room_id=attic.id).key_epoch == 0

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, select
 
-from distokoloshe import db, models
+from distokoloshe import db, models, rooms
 from distokoloshe.models import User
 from distokoloshe.settings import get_settings
 
@@ -96,3 +97,50 @@ def test_default_url_comes_from_settings(app_env):
     db.migrate()
     assert (Path(app_env["DATA_DIR"]) / "distokoloshe.db").exists()
     assert _current_revision(get_settings().effective_database_url) == _head()
+
+
+def test_a_deleted_rooms_id_is_never_given_to_a_new_room(db_session, make_user):
+    owner = make_user("owner")
+    rooms.create_room(session=db_session, user=owner, name="First")
+    newest = rooms.create_room(session=db_session, user=owner, name="Newest")
+    rooms.delete_room(session=db_session, user=owner, room_id=newest.id)
+    db_session.commit()
+
+    after = rooms.create_room(session=db_session, user=owner, name="After")
+
+    assert after.id > newest.id
+
+
+def test_rebuilding_the_rooms_table_keeps_everything_that_points_at_rooms(tmp_path):
+    """Migrating a database of the previous schema keeps the rooms' ids, removals, volumes
+    and each user's last room (none of the rows pointing at rooms cascade away)."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(db.alembic_config(url), "0005")
+    engine = db.make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO users (id, username, username_key, display_name, password_hash,"
+                " token_version, created_at) VALUES (1, 'o', 'o', 'O', 'x', 0, '2026-01-01'),"
+                " (2, 'g', 'g', 'G', 'x', 0, '2026-01-01')")
+            connection.exec_driver_sql(
+                "INSERT INTO rooms (id, name, name_key, owner_id, encryption_required,"
+                " key_epoch, key_salt, created_at) VALUES (7, 'Den', 'den', 1, 1, 3, 'ab',"
+                " '2026-01-01')")
+            connection.exec_driver_sql("UPDATE users SET last_room_id = 7")
+            connection.exec_driver_sql(
+                "INSERT INTO room_removals (room_id, user_id, removed_at) VALUES (7, 2,"
+                " '2026-01-01')")
+        db.migrate(url)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(
+                "SELECT id, key_epoch FROM rooms").fetchall() == [(7, 3)]
+            assert connection.exec_driver_sql(
+                "SELECT last_room_id FROM users ORDER BY id").fetchall() == [(7,), (7,)]
+            assert connection.exec_driver_sql(
+                "SELECT room_id, user_id FROM room_removals").fetchall() == [(7, 2)]
+            assert "AUTOINCREMENT" in connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'rooms'").scalar()
+    finally:
+        engine.dispose()
+
