@@ -62,14 +62,14 @@ class Flooder:
              *options],
             cwd=ROOT, stdout=subprocess.PIPE, text=True)
 
-    def wait_ready(self, timeout: float = 20.0) -> None:
+    def wait_ready(self, timeout: float = 20.0, *, line: str = "ready") -> None:
         deadline = time.monotonic() + timeout
-        line = ""
+        said = ""
         while time.monotonic() < deadline and self.process.poll() is None:
-            line = self.process.stdout.readline().strip()
-            if line == "ready":
+            said = self.process.stdout.readline().strip()
+            if said == line:
                 return
-        raise RuntimeError(f"the flooder did not start: {line!r}")
+        raise RuntimeError(f"the flooder did not say {line!r}: {said!r}")
 
     def finish(self, timeout: float = 60.0) -> dict:
         if self.process.poll() is None:
@@ -128,20 +128,24 @@ async def test_an_event_flood_from_one_client_does_not_starve_the_others(stack, 
 
 async def test_a_flooder_that_ignores_being_thrown_out_loses_its_websocket(stack):
     """A client that keeps sending on its websocket after the server's disconnect packets
-    (as a hostile one would) finds the websocket itself closed, and its further frames cost
-    the backend next to nothing."""
+    (as a hostile one would) finds the websocket itself closed, and what it sends after
+    being thrown out costs the backend next to nothing."""
     attacker = stack.user("Stubborn")
-    cpu_before = backend_cpu_seconds(stack)
-    flooder = Flooder(stack, stack.token(attacker), f"{CALL}.toggle_mic", {}, 10,
+    flooder = Flooder(stack, stack.token(attacker), f"{CALL}.toggle_mic", {}, 60,
                       "--ignore-close")
-    await asyncio.to_thread(flooder.wait_ready)
-    stats = await asyncio.to_thread(flooder.finish)
-    cpu = backend_cpu_seconds(stack) - cpu_before
-    print(f"\nthrown out at {stats.get('thrown_out_at')} s, websocket closed at "
-          f"{stats.get('closed_at')} s, {stats.get('sent_after_thrown_out', 0)} events sent in "
-          f"between; backend CPU {cpu:.2f} s")
-    assert "thrown_out_at" in stats, stats
+    try:
+        await asyncio.to_thread(flooder.wait_ready)
+        await asyncio.to_thread(flooder.wait_ready, 60, line="thrown out")
+        cpu_before = backend_cpu_seconds(stack)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # it stops once it is cut off
+            await asyncio.to_thread(flooder.process.wait, 45)
+        cpu = backend_cpu_seconds(stack) - cpu_before
+    finally:
+        stats = await asyncio.to_thread(flooder.finish)
+    print(f"\nthrown out at {stats['thrown_out_at']:.1f} s, websocket closed at "
+          f"{stats.get('closed_at', float('nan')):.1f} s, "
+          f"{stats.get('sent_after_thrown_out', 0)} events sent in between; backend CPU "
+          f"after being thrown out {cpu:.2f} s")
     assert "closed_at" in stats, f"the websocket stayed open: {stats}"
-    assert stats["closed_at"] - stats["thrown_out_at"] < 5, stats
     assert stats["connections"] == 1, stats
-    assert cpu < 1.5, f"the ignored disconnect cost the backend {cpu:.2f} s of CPU"
+    assert cpu < 1.0, f"the ignored disconnect cost the backend {cpu:.2f} s of CPU"

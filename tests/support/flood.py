@@ -3,7 +3,8 @@
     python -m tests.support.flood --port P --origin O --token T --address A \\
         --event NAME --payload JSON --seconds S
 
-Prints "ready" once the namespace is connected, then, after S seconds (or on SIGTERM), one
+Prints "ready" once the namespace is connected (and, with --ignore-close, "thrown out" when
+the server first throws it out), then, after S seconds (or on SIGTERM), one
 JSON line: {"sent": events sent, "seconds": how long, "received": frames received,
 "connections": how many times it connected}. When the server hangs up, it connects again
 and carries on, as a determined attacker would. It reads and discards what the server
@@ -53,7 +54,10 @@ async def flood_once(args, stats: dict, stop: asyncio.Event, deadline: float) ->
                     elif isinstance(message, str) and message.startswith(f"40{NAMESPACE}"):
                         connected.set_result(True)
                     elif isinstance(message, str) and message.startswith(f"41{NAMESPACE}"):
-                        stats.setdefault("thrown_out_at", time.monotonic() - stats["start"])
+                        if "thrown_out_at" not in stats:
+                            stats["thrown_out_at"] = time.monotonic() - stats["start"]
+                            if args.ignore_close:
+                                print("thrown out", flush=True)
                         if not args.ignore_close:
                             break  # thrown out of the namespace: start over
             except ConnectionClosed:
