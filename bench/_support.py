@@ -125,10 +125,10 @@ class StaticServer:
             def log_message(self, *_args) -> None:  # quiet
                 pass
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 self._serve(head=True)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._serve(head=False)
 
             def _serve(self, *, head: bool) -> None:

@@ -25,8 +25,15 @@ import threading
 import time
 
 from bench._support import (
-    ROOT, livekit_and_app, prepare_environment, ratio, save_results, static_server,
-    stop_cleanly_on_sigterm, summary, warn_if_repo_busy,
+    ROOT,
+    livekit_and_app,
+    prepare_environment,
+    ratio,
+    save_results,
+    static_server,
+    stop_cleanly_on_sigterm,
+    summary,
+    warn_if_repo_busy,
 )
 
 ROOM_A, ROOM_B = "Bench A", "Bench B"
@@ -175,10 +182,13 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
 
     from distokoloshe import e2ee, livekit_tokens
     from distokoloshe.settings import Settings
-    from tests.support.live_fixtures import log_in
     from tests.support.browser import (
-        CHROMIUM, CHROMIUM_ARGS, INBOUND_AUDIO_ENERGY, RECORD_PEER_CONNECTIONS,
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        INBOUND_AUDIO_ENERGY,
+        RECORD_PEER_CONNECTIONS,
     )
+    from tests.support.live_fixtures import log_in
 
     settings = Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
                         livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,

@@ -56,7 +56,7 @@ def no_collector_pauses():
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def rss_kib(pid: int) -> int:
@@ -137,7 +137,8 @@ class Deployment:
         body = json.dumps({
             "event": "participant_joined", "id": "EV_" + secrets.token_hex(6),
             "room": {"name": f"room-{self.room_id}"},
-            "participant": {"identity": identity, "name": name, "sid": "PA_" + secrets.token_hex(6)},
+            "participant": {"identity": identity, "name": name,
+                            "sid": "PA_" + secrets.token_hex(6)},
         }).encode()
         digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
         token = api.AccessToken(self.api_key, self.api_secret).with_sha256(digest).to_jwt()
@@ -266,7 +267,7 @@ def row(label: str, result: dict) -> str:
 
 async def run_single(args, workdir: Path) -> dict:
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    deployment = Deployment(workdir / "single", users=max(sizes + [args.storm]) + 1).start()
+    deployment = Deployment(workdir / "single", users=max(*sizes, args.storm) + 1).start()
     results = {}
     try:
         idle = deployment.rss_kib()

@@ -37,7 +37,11 @@ import time
 from pathlib import Path
 
 from bench._support import (
-    livekit_and_app, prepare_environment, ratio, save_results, stop_cleanly_on_sigterm,
+    livekit_and_app,
+    prepare_environment,
+    ratio,
+    save_results,
+    stop_cleanly_on_sigterm,
     warn_if_repo_busy,
 )
 
@@ -321,9 +325,9 @@ def seed(database_url: str) -> dict:
 async def measure(app, livekit, seeded: dict, *, window: float, settle: float) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.support.live_fixtures import log_in
     from tests.e2e.test_screen_share import _share
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_PEER_CONNECTIONS
+    from tests.support.live_fixtures import log_in
 
     roles = ("sender", "receiver")
     tags = {role: f"--distokoloshe-bench=screen-share-{os.getpid()}-{role}" for role in roles}
@@ -476,7 +480,7 @@ def report(data: dict, *, window: float, settle: float, elapsed: float, load: st
         f"machine: {cores} cores, which this run shares (two browsers, LiveKit, the app, "
         f"Playwright, and possibly other work: load average at start {load}); absolute figures "
         "are this machine's",
-        f"x idle: against the mean of the idle call (audio only) before the first share and "
+        "x idle: against the mean of the idle call (audio only) before the first share and "
         "after the last",
         "",
         "Sender (captures, encodes, encrypts"

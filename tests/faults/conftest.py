@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-
-import distokoloshe
 from sqlmodel import Session
 
+import distokoloshe
 from distokoloshe import passwords, sessions
 from distokoloshe.db import make_engine
 from distokoloshe.models import User

@@ -1,4 +1,5 @@
-"""A real LiveKit server on loopback, started through livekit/entrypoint.sh like `./tokoloshe up`."""
+"""A real LiveKit server on loopback, started through livekit/entrypoint.sh like
+`./tokoloshe up`."""
 
 from __future__ import annotations
 
