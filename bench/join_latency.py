@@ -153,7 +153,7 @@ def seed(database_url: str) -> dict:
 
     from distokoloshe import accounts, rooms
     from distokoloshe.db import make_engine
-    from tests.support.live_fixtures import PASSWORD
+    from tests.support.identities import PASSWORD
 
     engine = make_engine(database_url)
     try:

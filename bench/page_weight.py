@@ -134,7 +134,7 @@ def seed(database_url: str) -> str:
 
     from distokoloshe import accounts, rooms
     from distokoloshe.db import make_engine
-    from tests.support.live_fixtures import PASSWORD
+    from tests.support.identities import PASSWORD
 
     engine = make_engine(database_url)
     try:
@@ -152,7 +152,7 @@ async def measure(site: StaticServer, username: str, *, loads: int) -> dict:
     from playwright.async_api import async_playwright, expect
 
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-    from tests.support.live_fixtures import PASSWORD
+    from tests.support.identities import PASSWORD
 
     async def settle(responses: list, *, quiet: float = 1.0, timeout: float = 15.0) -> None:
         """Waits until no response arrived for `quiet` seconds (bounded by `timeout`)."""

@@ -8,7 +8,8 @@ import secrets
 import pytest
 from playwright.async_api import expect
 
-from tests.support.live_fixtures import PASSWORD, log_in
+from tests.support.identities import PASSWORD
+from tests.support.live_fixtures import log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -27,7 +27,8 @@ from distokoloshe.state.auth import AuthFormState
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
-from tests.faults.conftest import PASSWORD, next_address, start_stack, stop_stack
+from tests.faults.conftest import start_stack, stop_stack
+from tests.support.identities import PASSWORD, next_client_address
 from tests.support.reflex_client import ReflexClient
 
 AUTH, ROOMS, PREFERENCES, SESSION = (AuthFormState.get_full_name(), RoomsState.get_full_name(),
@@ -66,7 +67,8 @@ async def register_until_killed(stack, ledger: Ledger) -> None:
     with contextlib.suppress(Exception):
         while True:
             username = f"k{next(_serial)}{os.getpid() % 1000}x{random.randrange(10**6)}"
-            client = ReflexClient(stack.port, origin=stack.origin, client_address=next_address(),
+            client = ReflexClient(stack.port, origin=stack.origin,
+                                  client_address=next_client_address(),
                                   router_data={"pathname": "/register", "asPath": "/register"})
             try:
                 await client.connect(timeout=5)

@@ -38,6 +38,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 DEFAULT_TIMEOUT = 20.0
 _START_ATTEMPTS = 3  # a free port can be taken between choosing it and binding it
 _DB_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -52,13 +54,6 @@ class ServerStartError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0.05) -> bool:
