@@ -104,8 +104,8 @@ class NaiveApp:
 async def run_baseline(args, workdir: Path) -> dict:
     import httpx
 
+    from bench._presence import measure, row, rss_kib, until
     from bench._reflex_client import open_tab
-    from bench.presence_fanout import measure, row, rss_kib, until
 
     naive = NaiveApp(workdir).start()
     results = {}

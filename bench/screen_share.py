@@ -325,9 +325,8 @@ def seed(database_url: str) -> dict:
 async def measure(app, livekit, seeded: dict, *, window: float, settle: float) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.e2e.test_screen_share import _share
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_PEER_CONNECTIONS
-    from tests.support.live_fixtures import log_in
+    from tests.support.live_fixtures import log_in, share_screen
 
     roles = ("sender", "receiver")
     tags = {role: f"--distokoloshe-bench=screen-share-{os.getpid()}-{role}" for role in roles}
@@ -406,7 +405,7 @@ async def measure(app, livekit, seeded: dict, *, window: float, settle: float) -
             results["runs"].append(await window_measure("idle"))
             for preset, target in PRESETS.items():
                 log(f"sharing {preset} {CODEC}...")
-                await _share(sender, preset=preset, codec=CODEC)
+                await share_screen(sender, preset=preset, codec=CODEC)
                 # Bounded waits: the encoder runs, and the receiver shows the share.
                 flowing, start = False, await sent_frames()
                 for _ in range(40):

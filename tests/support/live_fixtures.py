@@ -136,6 +136,18 @@ async def create_room(page: Page, name: str) -> None:
     await page.get_by_role("button", name="Create room").click()
 
 
+async def share_screen(page: Page, *, preset: str, codec: str, audio: bool = False) -> None:
+    """Shares the (fake) screen from a page in a call, with the given quality and codec."""
+    await page.get_by_role("button", name="Screen share settings").click()
+    await page.get_by_label("Quality", exact=True).select_option(preset)
+    await page.get_by_label("Codec", exact=True).select_option(codec)
+    if audio:
+        await page.get_by_role("checkbox", name="Share the screen's audio too").click()
+    await page.keyboard.press("Escape")
+    await page.get_by_role("button", name="Share screen").click()
+    await expect(page.get_by_role("button", name="Stop sharing")).to_be_visible(timeout=15_000)
+
+
 # -- scaled: two backend workers on Redis and PostgreSQL -------------------------------------
 
 SCALED_MAX_CONNECTIONS = 4
