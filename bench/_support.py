@@ -27,8 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CACHE = Path(os.environ.get("DISTOKOLOSHE_CACHE")
-             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "distokoloshe")
 
 
 def _node_ok(node: str | None) -> bool:
@@ -45,12 +43,14 @@ def _node_ok(node: str | None) -> bool:
 
 def prepare_environment() -> None:
     """The same environment the entry script gives Reflex and the test suite."""
+    from tests.support.cache import cache_dir
+
     venv_bin = Path(sys.executable).parent
     path = os.environ.get("PATH", "")
     if str(venv_bin) not in path.split(os.pathsep):
         path = f"{venv_bin}{os.pathsep}{path}"
     if not _node_ok(shutil.which("node", path=path)):
-        cached = sorted(CACHE.glob("node-*/node_modules/node-*/bin/node"))
+        cached = sorted(cache_dir().glob("node-*/node_modules/node-*/bin/node"))
         if not cached:
             raise SystemExit("no Node >= 22.22; run ./tokoloshe setup first")
         path = f"{cached[-1].parent}{os.pathsep}{path}"
