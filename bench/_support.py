@@ -12,6 +12,7 @@ import email.utils
 import gzip
 import mimetypes
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -284,6 +285,39 @@ def livekit_and_app(prefix: str, *, keep: bool):
             print(f"logs kept in {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def seed_accounts(database_url: str, roles: tuple[str, ...], rooms: dict[str, str]) -> dict:
+    """An account per role (ROLE + a random suffix, shown as "Bench ROLE", with the tests'
+    password) and the `rooms` ({key: name}, owned by the first role), via domain code.
+    Returns {"users": {role: User}, key: Room, ...}, detached from their session."""
+    from sqlmodel import Session
+
+    from distokoloshe import accounts
+    from distokoloshe import rooms as room_service
+    from distokoloshe.db import make_engine
+    from tests.support.identities import PASSWORD
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            suffix = secrets.token_hex(3)
+            users = {
+                role: accounts.register(session=session, username=f"{role}{suffix}",
+                                        password=PASSWORD, display_name=f"Bench {role}")
+                for role in roles
+            }
+            session.flush()
+            made = {key: room_service.create_room(session=session, user=users[roles[0]],
+                                                  name=name)
+                    for key, name in rooms.items()}
+            session.commit()
+            for obj in (*users.values(), *made.values()):
+                session.refresh(obj)
+                session.expunge(obj)
+    finally:
+        engine.dispose()
+    return {"users": users, **made}
 
 
 def save_results(name: str, data: dict) -> Path:

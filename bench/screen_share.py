@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -41,6 +40,7 @@ from bench._support import (
     prepare_environment,
     ratio,
     save_results,
+    seed_accounts,
     stop_cleanly_on_sigterm,
     warn_if_repo_busy,
 )
@@ -296,30 +296,7 @@ def receiver_figures(before: dict, after: dict) -> dict:
 
 def seed(database_url: str) -> dict:
     """The sender, the receiver and their room, via domain code."""
-    from sqlmodel import Session
-
-    from distokoloshe import accounts, rooms
-    from distokoloshe.db import make_engine
-    from tests.support.identities import PASSWORD
-
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            suffix = secrets.token_hex(3)
-            users = {
-                role: accounts.register(session=session, username=f"{role}{suffix}",
-                                        password=PASSWORD, display_name=f"Bench {role}")
-                for role in ("sender", "receiver")
-            }
-            session.flush()
-            room = rooms.create_room(session=session, user=users["sender"], name=ROOM)
-            session.commit()
-            for obj in (*users.values(), room):
-                session.refresh(obj)
-                session.expunge(obj)
-    finally:
-        engine.dispose()
-    return {"users": users, "room": room}
+    return seed_accounts(database_url, ("sender", "receiver"), {"room": ROOM})
 
 
 async def measure(app, livekit, seeded: dict, *, window: float, settle: float) -> dict:
