@@ -12,6 +12,7 @@ import email.utils
 import gzip
 import mimetypes
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -27,8 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CACHE = Path(os.environ.get("DISTOKOLOSHE_CACHE")
-             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "distokoloshe")
 
 
 def _node_ok(node: str | None) -> bool:
@@ -45,12 +44,14 @@ def _node_ok(node: str | None) -> bool:
 
 def prepare_environment() -> None:
     """The same environment the entry script gives Reflex and the test suite."""
+    from tests.support.cache import cache_dir
+
     venv_bin = Path(sys.executable).parent
     path = os.environ.get("PATH", "")
     if str(venv_bin) not in path.split(os.pathsep):
         path = f"{venv_bin}{os.pathsep}{path}"
     if not _node_ok(shutil.which("node", path=path)):
-        cached = sorted(CACHE.glob("node-*/node_modules/node-*/bin/node"))
+        cached = sorted(cache_dir().glob("node-*/node_modules/node-*/bin/node"))
         if not cached:
             raise SystemExit("no Node >= 22.22; run ./tokoloshe setup first")
         path = f"{cached[-1].parent}{os.pathsep}{path}"
@@ -125,10 +126,10 @@ class StaticServer:
             def log_message(self, *_args) -> None:  # quiet
                 pass
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 self._serve(head=True)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._serve(head=False)
 
             def _serve(self, *, head: bool) -> None:
@@ -284,6 +285,39 @@ def livekit_and_app(prefix: str, *, keep: bool):
             print(f"logs kept in {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def seed_accounts(database_url: str, roles: tuple[str, ...], rooms: dict[str, str]) -> dict:
+    """An account per role (ROLE + a random suffix, shown as "Bench ROLE", with the tests'
+    password) and the `rooms` ({key: name}, owned by the first role), via domain code.
+    Returns {"users": {role: User}, key: Room, ...}, detached from their session."""
+    from sqlmodel import Session
+
+    from distokoloshe import accounts
+    from distokoloshe import rooms as room_service
+    from distokoloshe.db import make_engine
+    from tests.support.identities import PASSWORD
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            suffix = secrets.token_hex(3)
+            users = {
+                role: accounts.register(session=session, username=f"{role}{suffix}",
+                                        password=PASSWORD, display_name=f"Bench {role}")
+                for role in roles
+            }
+            session.flush()
+            made = {key: room_service.create_room(session=session, user=users[roles[0]],
+                                                  name=name)
+                    for key, name in rooms.items()}
+            session.commit()
+            for obj in (*users.values(), *made.values()):
+                session.refresh(obj)
+                session.expunge(obj)
+    finally:
+        engine.dispose()
+    return {"users": users, **made}
 
 
 def save_results(name: str, data: dict) -> Path:

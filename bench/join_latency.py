@@ -19,14 +19,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import secrets
 import sys
 import threading
 import time
 
 from bench._support import (
-    ROOT, livekit_and_app, prepare_environment, ratio, save_results, static_server,
-    stop_cleanly_on_sigterm, summary, warn_if_repo_busy,
+    ROOT,
+    livekit_and_app,
+    prepare_environment,
+    ratio,
+    save_results,
+    seed_accounts,
+    static_server,
+    stop_cleanly_on_sigterm,
+    summary,
+    warn_if_repo_busy,
 )
 
 ROOM_A, ROOM_B = "Bench A", "Bench B"
@@ -142,31 +149,8 @@ class PeerThread:
 
 def seed(database_url: str) -> dict:
     """Three users (app browser, floor page, tone peer) and the two rooms, via domain code."""
-    from sqlmodel import Session
-
-    from distokoloshe import accounts, rooms
-    from distokoloshe.db import make_engine
-    from tests.support.live_fixtures import PASSWORD
-
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            suffix = secrets.token_hex(3)
-            users = {
-                role: accounts.register(session=session, username=f"{role}{suffix}",
-                                        password=PASSWORD, display_name=f"Bench {role}")
-                for role in ("app", "floor", "peer")
-            }
-            session.flush()
-            room_a = rooms.create_room(session=session, user=users["app"], name=ROOM_A)
-            room_b = rooms.create_room(session=session, user=users["app"], name=ROOM_B)
-            session.commit()
-            for obj in (*users.values(), room_a, room_b):
-                session.refresh(obj)
-                session.expunge(obj)
-    finally:
-        engine.dispose()
-    return {"users": users, "room_a": room_a, "room_b": room_b}
+    return seed_accounts(database_url, ("app", "floor", "peer"),
+                         {"room_a": ROOM_A, "room_b": ROOM_B})
 
 
 async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *, runs: int,
@@ -175,10 +159,13 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
 
     from distokoloshe import e2ee, livekit_tokens
     from distokoloshe.settings import Settings
-    from tests.support.live_fixtures import log_in
     from tests.support.browser import (
-        CHROMIUM, CHROMIUM_ARGS, INBOUND_AUDIO_ENERGY, RECORD_PEER_CONNECTIONS,
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        INBOUND_AUDIO_ENERGY,
+        RECORD_PEER_CONNECTIONS,
     )
+    from tests.support.live_fixtures import log_in
 
     settings = Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
                         livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,

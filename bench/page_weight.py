@@ -32,8 +32,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench._support import (
-    ROOT, StaticServer, gzip9, livekit_and_app, prepare_environment, ratio, save_results,
-    stop_cleanly_on_sigterm, warn_if_repo_busy,
+    ROOT,
+    StaticServer,
+    gzip9,
+    livekit_and_app,
+    prepare_environment,
+    ratio,
+    save_results,
+    stop_cleanly_on_sigterm,
+    warn_if_repo_busy,
 )
 
 KB = 1000  # as browser dev tools count
@@ -127,7 +134,7 @@ def seed(database_url: str) -> str:
 
     from distokoloshe import accounts, rooms
     from distokoloshe.db import make_engine
-    from tests.support.live_fixtures import PASSWORD
+    from tests.support.identities import PASSWORD
 
     engine = make_engine(database_url)
     try:
@@ -144,8 +151,8 @@ def seed(database_url: str) -> str:
 async def measure(site: StaticServer, username: str, *, loads: int) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.support.live_fixtures import PASSWORD
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.identities import PASSWORD
 
     async def settle(responses: list, *, quiet: float = 1.0, timeout: float = 15.0) -> None:
         """Waits until no response arrived for `quiet` seconds (bounded by `timeout`)."""
@@ -235,7 +242,8 @@ def report(data: dict, *, export_s: float, elapsed: float, loads: int) -> str:
                 f"{yes_no[t['livekit_client']]:>16}")
 
     lines = [
-        "Page weight: JS + CSS loaded by each page (KB = 1000 bytes; gzip = the export's .gz files)",
+        "Page weight: JS + CSS loaded by each page "
+        "(KB = 1000 bytes; gzip = the export's .gz files)",
         "",
         f"{'':34}{'files':>6}{'raw KB':>10}{'gzip KB':>10}{'livekit-client':>16}",
         row("login page (/login)", login),
@@ -244,7 +252,8 @@ def report(data: dict, *, export_s: float, elapsed: float, loads: int) -> str:
         row("bare page (1 KB script)", bare),
         "",
         f"login page files that contain the string 'livekit': "
-        f"{', '.join(login['names_livekit']) or 'none'}  -> {'FAIL' if login['names_livekit'] else 'ok'}",
+        f"{', '.join(login['names_livekit']) or 'none'}  "
+        f"-> {'FAIL' if login['names_livekit'] else 'ok'}",
         f"lobby files that contain it: {', '.join(lobby['names_livekit']) or 'none'}",
         f"call files that contain it:  {', '.join(call['names_livekit']) or 'none'}",
         "",

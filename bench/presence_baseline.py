@@ -104,8 +104,8 @@ class NaiveApp:
 async def run_baseline(args, workdir: Path) -> dict:
     import httpx
 
+    from bench._presence import measure, row, rss_kib, until
     from bench._reflex_client import open_tab
-    from bench.presence_fanout import measure, row, rss_kib, until
 
     naive = NaiveApp(workdir).start()
     results = {}
@@ -116,7 +116,7 @@ async def run_baseline(args, workdir: Path) -> dict:
             started = time.perf_counter()
             tabs += await asyncio.gather(*(open_tab(naive.port, "")
                                            for _ in range(size - len(tabs))))
-            linked = await until(lambda: all(tab.frames for tab in tabs), 300)
+            linked = await until(lambda tabs=tabs: all(tab.frames for tab in tabs), 300)
             print(f"baseline: {size} tabs linked in {time.perf_counter() - started:.1f} s"
                   + ("" if linked else " (not all)"), flush=True)
             await asyncio.sleep(2)

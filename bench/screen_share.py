@@ -31,13 +31,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import sys
 import time
 from pathlib import Path
 
 from bench._support import (
-    livekit_and_app, prepare_environment, ratio, save_results, stop_cleanly_on_sigterm,
+    livekit_and_app,
+    prepare_environment,
+    ratio,
+    save_results,
+    seed_accounts,
+    stop_cleanly_on_sigterm,
     warn_if_repo_busy,
 )
 
@@ -292,38 +296,14 @@ def receiver_figures(before: dict, after: dict) -> dict:
 
 def seed(database_url: str) -> dict:
     """The sender, the receiver and their room, via domain code."""
-    from sqlmodel import Session
-
-    from distokoloshe import accounts, rooms
-    from distokoloshe.db import make_engine
-    from tests.support.live_fixtures import PASSWORD
-
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            suffix = secrets.token_hex(3)
-            users = {
-                role: accounts.register(session=session, username=f"{role}{suffix}",
-                                        password=PASSWORD, display_name=f"Bench {role}")
-                for role in ("sender", "receiver")
-            }
-            session.flush()
-            room = rooms.create_room(session=session, user=users["sender"], name=ROOM)
-            session.commit()
-            for obj in (*users.values(), room):
-                session.refresh(obj)
-                session.expunge(obj)
-    finally:
-        engine.dispose()
-    return {"users": users, "room": room}
+    return seed_accounts(database_url, ("sender", "receiver"), {"room": ROOM})
 
 
 async def measure(app, livekit, seeded: dict, *, window: float, settle: float) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.support.live_fixtures import log_in
-    from tests.e2e.test_screen_share import _share
     from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_PEER_CONNECTIONS
+    from tests.support.live_fixtures import log_in, share_screen
 
     roles = ("sender", "receiver")
     tags = {role: f"--distokoloshe-bench=screen-share-{os.getpid()}-{role}" for role in roles}
@@ -402,7 +382,7 @@ async def measure(app, livekit, seeded: dict, *, window: float, settle: float) -
             results["runs"].append(await window_measure("idle"))
             for preset, target in PRESETS.items():
                 log(f"sharing {preset} {CODEC}...")
-                await _share(sender, preset=preset, codec=CODEC)
+                await share_screen(sender, preset=preset, codec=CODEC)
                 # Bounded waits: the encoder runs, and the receiver shows the share.
                 flowing, start = False, await sent_frames()
                 for _ in range(40):
@@ -476,7 +456,7 @@ def report(data: dict, *, window: float, settle: float, elapsed: float, load: st
         f"machine: {cores} cores, which this run shares (two browsers, LiveKit, the app, "
         f"Playwright, and possibly other work: load average at start {load}); absolute figures "
         "are this machine's",
-        f"x idle: against the mean of the idle call (audio only) before the first share and "
+        "x idle: against the mean of the idle call (audio only) before the first share and "
         "after the last",
         "",
         "Sender (captures, encodes, encrypts"

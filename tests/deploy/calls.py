@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from distokoloshe import accounts
 from distokoloshe.db import make_engine
-from tests.support.live_fixtures import PASSWORD, create_room
 from tests.e2e.test_calls import _python_peer, _tile, _wait_until_heard
+from tests.support.identities import PASSWORD
+from tests.support.live_fixtures import create_room
 
 # Every CSP violation the document sees.
 RECORD_CSP_VIOLATIONS = """

@@ -18,6 +18,7 @@ import pytest
 
 from tests.support import servers
 from tests.support.app import BackendProcess
+from tests.support.cache import cache_dir
 from tests.support.livekit_server import LiveKitServer
 from tests.support.nginx import NGINX, Nginx, self_signed_certificate
 
@@ -39,7 +40,7 @@ def reflex_build_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "REFLEX_USE_NPM": "1", "REFLEX_TELEMETRY_ENABLED": "false",
            "REFLEX_CHECK_LATEST_VERSION": "false", **extra}
     if not _node_ok(shutil.which("node", path=env.get("PATH"))):
-        cached = Path.home() / f".cache/distokoloshe/node-{NODE_VERSION}/node_modules"
+        cached = cache_dir() / f"node-{NODE_VERSION}" / "node_modules"
         found = sorted(cached.glob("node-*/bin/node"))
         if not found:
             pytest.fail("no Node >= 22.22; run ./tokoloshe setup")

@@ -114,9 +114,9 @@ def test_only_tls_1_2_and_1_3_are_offered(tls_stack):
         if version < ssl.TLSVersion.TLSv1_2:
             context.set_ciphers("ALL:@SECLEVEL=0")  # let the client at least ask
         try:
-            with socket.create_connection(("127.0.0.1", nginx.https_port), timeout=5) as raw:
-                with context.wrap_socket(raw, server_hostname="localhost") as sock:
-                    return sock.version()
+            with (socket.create_connection(("127.0.0.1", nginx.https_port), timeout=5) as raw,
+                  context.wrap_socket(raw, server_hostname="localhost") as sock):
+                return sock.version()
         except (ssl.SSLError, OSError):
             return None
 

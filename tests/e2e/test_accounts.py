@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from distokoloshe.db import make_engine
 from distokoloshe.models import User
-from tests.support.live_fixtures import PASSWORD, log_in
+from tests.support.identities import PASSWORD
+from tests.support.live_fixtures import log_in
 
 pytestmark = pytest.mark.e2e
 

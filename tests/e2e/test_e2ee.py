@@ -14,8 +14,8 @@ import pytest
 from livekit import rtc
 from playwright.async_api import expect
 
-from tests.support.live_fixtures import log_in
 from tests.e2e.test_calls import _heard, _join_new_room, _join_room, _lookup, _python_peer, _tile
+from tests.support.live_fixtures import log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from distokoloshe import rooms
 from distokoloshe.db import make_engine
 from distokoloshe.models import User
-
 from tests.support.live_fixtures import create_room, log_in
 
 pytestmark = pytest.mark.e2e

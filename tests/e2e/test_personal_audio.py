@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from distokoloshe.db import make_engine
 from distokoloshe.models import ParticipantVolume
-from tests.support.live_fixtures import log_in
 from tests.e2e.test_calls import _join_new_room, _lookup, _python_peer, _tile
+from tests.support.live_fixtures import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -85,7 +85,7 @@ async def test_volume_zero_hundred_two_hundred_and_mute_for_me(listening):
 
 
 async def test_volume_follows_the_account_to_another_browser(listening, new_page):
-    page, username, room_name, *_ = listening
+    page, username, *_ = listening
     reference = await _settle_level(page)
     await _set_volume(page, "End", "200%")
 

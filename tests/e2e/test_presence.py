@@ -11,8 +11,8 @@ from livekit import api
 from playwright.async_api import Page, expect
 
 from distokoloshe.livekit_tokens import livekit_room_name
-from tests.support.live_fixtures import create_room, log_in
 from tests.e2e.test_calls import _lookup
+from tests.support.live_fixtures import create_room, log_in
 from tests.support.peer import TonePeer
 
 pytestmark = pytest.mark.e2e

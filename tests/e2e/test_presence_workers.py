@@ -14,9 +14,9 @@ import time
 import pytest
 from playwright.async_api import expect
 
+from tests.e2e.test_presence import person, room_members
 from tests.support.live_fixtures import SCALED_MAX_CONNECTIONS as MAX_CONNECTIONS
 from tests.support.live_fixtures import create_room, log_in
-from tests.e2e.test_presence import person, room_members
 
 pytestmark = pytest.mark.e2e
 

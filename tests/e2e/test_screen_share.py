@@ -9,19 +9,9 @@ from playwright.async_api import expect
 
 from tests.e2e.test_calls import _join_new_room, _join_room, _lookup, _python_peer
 from tests.support.browser import INBOUND_VIDEO, OUTBOUND_VIDEO, SENT_VIDEO_TRACKS
+from tests.support.live_fixtures import share_screen
 
 pytestmark = pytest.mark.e2e
-
-
-async def _share(page, *, preset: str, codec: str, audio: bool = False) -> None:
-    await page.get_by_role("button", name="Screen share settings").click()
-    await page.get_by_label("Quality", exact=True).select_option(preset)
-    await page.get_by_label("Codec", exact=True).select_option(codec)
-    if audio:
-        await page.get_by_role("checkbox", name="Share the screen's audio too").click()
-    await page.keyboard.press("Escape")
-    await page.get_by_role("button", name="Share screen").click()
-    await expect(page.get_by_role("button", name="Stop sharing")).to_be_visible(timeout=15_000)
 
 
 async def _screen_stream(page, timeout: float = 20.0) -> dict:
@@ -63,7 +53,7 @@ async def test_1080p60_vp9_share_reaches_another_browser_and_a_python_peer(
     await _join_room(viewer, seed_user, "Viewer", room_name)
     peer, _ = await _python_peer(app, livekit, seed_user, room_name)
     try:
-        await _share(sharer, preset="1080p60", codec="vp9")
+        await share_screen(sharer, preset="1080p60", codec="vp9")
 
         screen = viewer.get_by_test_id("screen-view")
         await expect(screen).to_be_visible(timeout=20_000)
@@ -105,7 +95,7 @@ async def test_av1_with_e2ee_explains_and_publishes_vp9(new_page, seed_user):
     await _join_new_room(page, seed_user, "Codec picker")
     await expect(page.get_by_test_id("encryption-status")).to_have_text(
         "End-to-end encrypted", timeout=20_000)
-    await _share(page, preset="720p30", codec="av1")
+    await share_screen(page, preset="720p30", codec="av1")
     await expect(page.get_by_test_id("share-note")).to_have_text(
         "AV1 cannot be end-to-end encrypted by the browser yet, so this share uses VP9.")
     await asyncio.sleep(3)
@@ -118,7 +108,7 @@ async def test_share_audio_arrives_as_its_own_track_with_its_own_volume(new_page
     sharer, viewer = await new_page(), await new_page()
     _, room_name = await _join_new_room(sharer, seed_user, "Loud screen")
     await _join_room(viewer, seed_user, "Listener", room_name)
-    await _share(sharer, preset="720p30", codec="vp8", audio=True)
+    await share_screen(sharer, preset="720p30", codec="vp8", audio=True)
 
     await expect(viewer.get_by_test_id("screen-view")).to_be_visible(timeout=20_000)
     meter = viewer.get_by_role("meter", name="Level of the shared screen's audio")

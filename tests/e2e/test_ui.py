@@ -8,7 +8,8 @@ import secrets
 import pytest
 from playwright.async_api import expect
 
-from tests.support.live_fixtures import PASSWORD, log_in
+from tests.support.identities import PASSWORD
+from tests.support.live_fixtures import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +17,8 @@ UNNAMED_CONTROLS = """() => {
   const name = (el) => (el.getAttribute('aria-label') || el.innerText || el.title || '').trim();
   const unnamedButtons = [...document.querySelectorAll('button, [role=button]')]
     .filter((el) => !name(el)).map((el) => el.outerHTML.slice(0, 120));
-  const unlabelledInputs = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  const unlabelledInputs = [
+    ...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
     .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
     .map((el) => el.outerHTML.slice(0, 120));
   return {unnamedButtons, unlabelledInputs};
@@ -50,6 +52,9 @@ async def test_every_control_has_a_label_or_name(new_page, seed_user, path):
     assert report == {"unnamedButtons": [], "unlabelledInputs": []}
 
 
+FOCUSED_NAME = "document.activeElement && document.activeElement.name"
+
+
 async def test_log_in_and_create_a_room_with_the_keyboard_only(new_page, seed_user):
     username = seed_user(display_name="Keys")
     page = await new_page()
@@ -57,7 +62,7 @@ async def test_log_in_and_create_a_room_with_the_keyboard_only(new_page, seed_us
     await expect(page.get_by_label("Username")).to_be_visible()
     for _ in range(10):  # Tab from the top of the page to the username field
         await page.keyboard.press("Tab")
-        if await page.evaluate("document.activeElement && document.activeElement.name") == "username":
+        if await page.evaluate(FOCUSED_NAME) == "username":
             break
     else:
         pytest.fail("the username field is not reachable with Tab")
@@ -70,7 +75,7 @@ async def test_log_in_and_create_a_room_with_the_keyboard_only(new_page, seed_us
     name = "Keyboard " + secrets.token_hex(2)
     for _ in range(300):  # the suite's other tests leave many rooms in the list
         await page.keyboard.press("Tab")
-        if await page.evaluate("document.activeElement && document.activeElement.name") == "room_name":
+        if await page.evaluate(FOCUSED_NAME) == "room_name":
             break
     else:
         pytest.fail("the new-room field is not reachable with Tab")

@@ -19,28 +19,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-
-import distokoloshe
 from sqlmodel import Session
 
+import distokoloshe
 from distokoloshe import passwords, sessions
 from distokoloshe.db import make_engine
 from distokoloshe.models import User
 from distokoloshe.settings import Settings
 from tests.support.app import BackendProcess
+from tests.support.identities import PASSWORD, next_client_address
 from tests.support.livekit_server import LiveKitServer
 from tests.support.ports import free_port
 from tests.support.reflex_client import ReflexClient
-
-PASSWORD = "correct horse battery"
-
-# Each client claims its own address (shared address space, RFC 6598; only a header
-# value), so one test's rate-limit hits never count against another's.
-_addresses = (f"100.64.{a}.{b}" for a in range(256) for b in range(1, 255))
-
-
-def next_address() -> str:
-    return next(_addresses)
 
 
 @functools.cache
@@ -119,7 +109,7 @@ class Stack:
         if token is None:
             token = self.token(user) if user is not None else ""
         return ReflexClient(self.port, origin=self.origin, session_token=token,
-                            client_address=address or next_address(), **kwargs)
+                            client_address=address or next_client_address(), **kwargs)
 
     async def signed_in(self, user: User, **kwargs) -> ReflexClient:
         """A connected lobby tab of `user`, once its lobby on_load has finished."""

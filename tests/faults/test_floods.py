@@ -17,8 +17,9 @@ import pytest
 
 from distokoloshe.state.call import CallState
 from distokoloshe.state.preferences import PreferencesState
-from tests.faults.conftest import next_address, product_frames_in_tracebacks
+from tests.faults.conftest import product_frames_in_tracebacks
 from tests.support.app import ROOT
+from tests.support.identities import next_client_address
 
 CALL = CallState.get_full_name()
 PREFERENCES = PreferencesState.get_full_name()
@@ -57,7 +58,7 @@ class Flooder:
                  *options: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.flood", "--port", str(stack.port),
-             "--origin", stack.origin, "--token", token, "--address", next_address(),
+             "--origin", stack.origin, "--token", token, "--address", next_client_address(),
              "--event", event, "--payload", json.dumps(payload), "--seconds", str(seconds),
              *options],
             cwd=ROOT, stdout=subprocess.PIPE, text=True)

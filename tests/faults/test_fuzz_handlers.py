@@ -292,8 +292,8 @@ def test_preferences_store_only_valid_values(engine, users, data):
     me = users[0]
     speakers = st.one_of(st.sampled_from([u.id for u in users]),
                          st.sampled_from([str(u.id) for u in users]), json_value)
-    keys = st.one_of(st.sampled_from(sorted(preferences.BOOLEAN_PREFERENCES)
-                                     + ["push_to_talk_key", "theme", "user_id", "__class__"]),
+    keys = st.one_of(st.sampled_from([*sorted(preferences.BOOLEAN_PREFERENCES),
+                                      "push_to_talk_key", "theme", "user_id", "__class__"]),
                      json_value)
     values = st.one_of(st.booleans(), st.sampled_from(["KeyA", "Space", "F13", "dark", "Meta"]),
                        st.integers(-5, 205), st.floats(-1, 201), json_value)

@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from livekit import rtc
+from reflex.state import State, UpdateVarsInternalState
 from sqlmodel import select
 
 import distokoloshe.app  # noqa: F401  (imports every page, so every state is registered)
@@ -36,7 +37,6 @@ from distokoloshe.state.call import CallState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
-from reflex.state import State, UpdateVarsInternalState
 from tests.faults.conftest import product_frames_in_tracebacks, start_stack, stop_stack
 from tests.support.reflex_client import FIELD_SUFFIX, SESSION_VAR, ReflexClient
 
@@ -112,8 +112,8 @@ def hostile_values(scene: Scene) -> list:
 
 def payloads_for(cls, name, scene: Scene, values: list) -> list[dict]:
     if name == "setvar":
-        targets = var_names(cls) + ["_verified_user_id", "session_token", "room_id", "e2ee_key",
-                                    "token", "is_hydrated", "router", "__class__"]
+        targets = [*var_names(cls), "_verified_user_id", "session_token", "room_id", "e2ee_key",
+                   "token", "is_hydrated", "router", "__class__"]
         return [{"var_name": target, "value": value} for target in targets
                 for value in (scene.victim.id, scene.closed_room.id, True, "x")]
     params = parameters(cls, name)
@@ -500,7 +500,7 @@ async def test_random_payloads_through_the_websocket(stack, scene, fuzz_tabs, da
     cls, name = data.draw(st.sampled_from([h for h in every_handler() if h[1] not in LAST]))
     names = parameters(cls, name)
     payload = data.draw(st.dictionaries(
-        st.sampled_from(names + ["x"]) if names else st.just("x"), _json,
+        st.sampled_from([*names, "x"]) if names else st.just("x"), _json,
         min_size=len(names), max_size=len(names) + 1))
     log_start = stack.log_size()
     await attacker.send(f"{cls.get_full_name()}.{name}", payload)

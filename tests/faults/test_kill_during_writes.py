@@ -27,7 +27,8 @@ from distokoloshe.state.auth import AuthFormState
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
-from tests.faults.conftest import PASSWORD, next_address, start_stack, stop_stack
+from tests.faults.conftest import start_stack, stop_stack
+from tests.support.identities import PASSWORD, next_client_address
 from tests.support.reflex_client import ReflexClient
 
 AUTH, ROOMS, PREFERENCES, SESSION = (AuthFormState.get_full_name(), RoomsState.get_full_name(),
@@ -66,7 +67,8 @@ async def register_until_killed(stack, ledger: Ledger) -> None:
     with contextlib.suppress(Exception):
         while True:
             username = f"k{next(_serial)}{os.getpid() % 1000}x{random.randrange(10**6)}"
-            client = ReflexClient(stack.port, origin=stack.origin, client_address=next_address(),
+            client = ReflexClient(stack.port, origin=stack.origin,
+                                  client_address=next_client_address(),
                                   router_data={"pathname": "/register", "asPath": "/register"})
             try:
                 await client.connect(timeout=5)
@@ -85,8 +87,8 @@ async def create_rooms_until_killed(stack, user: User, ledger: Ledger) -> None:
             while True:
                 name = f"Crash {next(_serial)} {random.randrange(10**6)}"
                 await client.send(f"{ROOMS}.create_room", {"form_data": {"room_name": name}})
-                await client.wait_for(lambda: (client.value(ROOMS, "selected_room") or {}).get(
-                    "name") == name, 10)
+                await client.wait_for(lambda name=name: (
+                    client.value(ROOMS, "selected_room") or {}).get("name") == name, 10)
                 ledger.rooms.append((user.id, name))
         finally:
             await client.close()
@@ -111,7 +113,8 @@ async def save_preferences_until_killed(stack, user: User, speaker: User,
                 volumes.append(volume)
                 await client.send(f"{PREFERENCES}.set_volume",
                                   {"identity": str(speaker.id), "value": volume})
-                await client.wait_for(lambda: (client.value(PREFERENCES, "hearing") or {}).get(
+                await client.wait_for(lambda volume=volume: (
+                    client.value(PREFERENCES, "hearing") or {}).get(
                     str(speaker.id), [None])[0] == volume, 10)
                 ledger.volumes_acked[user.id] = len(volumes) - 1
                 ledger.saves += 1
@@ -156,7 +159,7 @@ async def test_acknowledged_writes_survive_sigkill(doomed):
     speaker = stack.user("Speaker")
     ledger = Ledger()
     recoveries, acknowledged = [], []
-    for trial in range(TRIALS):
+    for _trial in range(TRIALS):
         before = ledger.acknowledged
         writers = [asyncio.create_task(register_until_killed(stack, ledger)) for _ in range(2)]
         writers += [asyncio.create_task(create_rooms_until_killed(stack, owner, ledger))

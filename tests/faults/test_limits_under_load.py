@@ -13,8 +13,9 @@ import pytest
 from sqlmodel import select
 
 from distokoloshe.models import User
-from tests.faults.conftest import PASSWORD, next_address, start_stack, stop_stack
+from tests.faults.conftest import start_stack, stop_stack
 from tests.support import swarm
+from tests.support.identities import PASSWORD, next_client_address
 
 PROCESSES = 4
 
@@ -40,7 +41,7 @@ def split(items: list, parts: int = PROCESSES) -> list[list]:
 
 async def test_the_login_limit_holds_under_concurrent_attempts(stack, pool):
     user = stack.user("Popular")
-    address = next_address()  # everyone behind one address, as the limit counts
+    address = next_client_address()  # everyone behind one address, as the limit counts
     attempts = [{"username": user.username, "password": PASSWORD}] * 32
     start = time.time() + 3
     outcomes = await in_processes(pool, swarm.auth_attempts, *(
@@ -53,7 +54,7 @@ async def test_the_login_limit_holds_under_concurrent_attempts(stack, pool):
 
 
 async def test_the_registration_limit_holds_under_concurrent_attempts(stack, pool):
-    address = next_address()
+    address = next_client_address()
     names = [f"r{secrets.token_hex(4)}" for _ in range(12)]
     forms = [{"username": name, "password": PASSWORD, "confirm": PASSWORD,
               "display_name": name} for name in names]
@@ -73,7 +74,7 @@ async def test_the_registration_limit_holds_under_concurrent_attempts(stack, poo
 async def test_the_per_user_tab_cap_holds_under_concurrent_tabs(stack, pool):
     user = stack.user("Many tabs")
     token = stack.token(user)
-    tabs = [(token, next_address()) for _ in range(12)]
+    tabs = [(token, next_client_address()) for _ in range(12)]
     start = time.time() + 3
     outcomes = await in_processes(pool, swarm.lobby_tabs, *(
         (stack.port, stack.origin, part, start, 3.0) for part in split(tabs)))
@@ -96,7 +97,7 @@ def small_server(tmp_path_factory):
 
 async def test_the_server_wide_connection_cap_holds_under_concurrent_tabs(small_server, pool):
     stack = small_server
-    tabs = [(stack.token(stack.user(f"Guest {n}")), next_address()) for n in range(12)]
+    tabs = [(stack.token(stack.user(f"Guest {n}")), next_client_address()) for n in range(12)]
     start = time.time() + 3
     outcomes = await in_processes(pool, swarm.lobby_tabs, *(
         (stack.port, stack.origin, part, start, 3.0) for part in split(tabs)))

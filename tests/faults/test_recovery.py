@@ -15,10 +15,9 @@ from sqlmodel import Session, select
 from distokoloshe.db import make_engine
 from distokoloshe.livekit_tokens import livekit_room_name
 from distokoloshe.models import Room
-
-from tests.support.live_fixtures import create_room, log_in
 from tests.e2e.test_calls import _heard, _join_room, _lookup, _python_peer
 from tests.e2e.test_presence import person, room_members
+from tests.support.live_fixtures import create_room, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -119,7 +118,7 @@ async def test_backend_restart_mid_call_media_flows_and_everything_comes_back(
 
     # The pages reconnect by themselves; nobody is logged out; presence and the room list
     # are rebuilt (the new backend process lists the call's participants from LiveKit).
-    for page, me in zip((first, second), names):
+    for page, me in zip((first, second), names, strict=True):
         await expect(page.get_by_role("button", name=f"Account menu for {me}")
                      ).to_be_visible(timeout=30_000)
         await expect(page.get_by_role("button", name=room_name, exact=True)).to_be_visible(

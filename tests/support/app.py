@@ -1,4 +1,5 @@
-"""Runs the real app (`reflex run --env prod --single-port`) on loopback for tests and benchmarks."""
+"""Runs the real app (`reflex run --env prod --single-port`) on loopback, for tests and
+benchmarks."""
 
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ class AppProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"app exited with {self.process.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"app exited with {self.process.returncode}; see {self.log_path}")
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}{self.ready_path}",
                              timeout=2).status_code == 200:

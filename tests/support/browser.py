@@ -57,7 +57,8 @@ async () => {
       const source = r.mediaSourceId && stats.get(r.mediaSourceId);
       sent.push({ mime: codec ? codec.mimeType : '', width: r.frameWidth, height: r.frameHeight,
                   fps: r.framesPerSecond || 0, limitedBy: r.qualityLimitationReason || '',
-                  captureWidth: source ? source.width : 0, captureHeight: source ? source.height : 0,
+                  captureWidth: source ? source.width : 0,
+                  captureHeight: source ? source.height : 0,
                   captureFps: source ? source.framesPerSecond || 0 : 0 });
     });
   }

@@ -1,7 +1,8 @@
 """Small Go programs under tests/deploy, built once through the Go module proxy and cached.
 
-Each program is its own module (go.mod and go.sum committed). The binary is cached under
-~/.cache/distokoloshe/bin by a hash of its sources, so CI and later runs reuse it.
+Each program is its own module (go.mod and go.sum committed). The binary is cached in bin/ of
+./tokoloshe's cache dir (tests/support/cache.py) by a hash of its sources, so CI and later
+runs reuse it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests.support.cache import cache_dir
+
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = Path(os.environ.get("DISTOKOLOSHE_CACHE")
-             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "distokoloshe")
 
 
 def go_tool(name: str, *, timeout: float = 900) -> Path:
@@ -24,7 +25,7 @@ def go_tool(name: str, *, timeout: float = 900) -> Path:
     for path in sorted(source.glob("*")):
         if path.suffix in (".go", ".mod", ".sum"):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    binary = CACHE / "bin" / f"{name}-{digest.hexdigest()[:16]}"
+    binary = cache_dir() / "bin" / f"{name}-{digest.hexdigest()[:16]}"
     if binary.exists():
         return binary
     go = shutil.which("go") or "/usr/local/go/bin/go"

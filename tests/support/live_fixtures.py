@@ -19,18 +19,13 @@ from distokoloshe.db import make_engine
 from tests.support import servers
 from tests.support.app import AppProcess, BackendProcess
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_PEER_CONNECTIONS
+from tests.support.identities import PASSWORD, next_client_address
 from tests.support.livekit_server import LiveKitServer
 from tests.support.peer import tone_wav
 from tests.support.ports import free_port
 from tests.support.tcp_proxy import CuttableProxy
 
-PASSWORD = "correct horse battery"
 expect.set_options(timeout=10_000)
-
-# Each browser context claims its own client address (a documentation range; it is only
-# a header value), so rate limits in one test never leak into another.
-_client_addresses = (f"{net}.{host}" for net in ("192.0.2", "198.51.100", "203.0.113")
-                     for host in range(1, 255))
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +90,7 @@ async def new_page(browser, app):
 
     async def open_page(*, width: int = 1280, height: int = 800,
                         color_scheme: str = "light") -> Page:
-        return await opener.page(next(_client_addresses), color_scheme=color_scheme,
+        return await opener.page(next_client_address(), color_scheme=color_scheme,
                                  viewport={"width": width, "height": height})
 
     yield open_page
@@ -139,6 +134,18 @@ async def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
 async def create_room(page: Page, name: str) -> None:
     await page.get_by_label("New room").fill(name)
     await page.get_by_role("button", name="Create room").click()
+
+
+async def share_screen(page: Page, *, preset: str, codec: str, audio: bool = False) -> None:
+    """Shares the (fake) screen from a page in a call, with the given quality and codec."""
+    await page.get_by_role("button", name="Screen share settings").click()
+    await page.get_by_label("Quality", exact=True).select_option(preset)
+    await page.get_by_label("Codec", exact=True).select_option(codec)
+    if audio:
+        await page.get_by_role("checkbox", name="Share the screen's audio too").click()
+    await page.keyboard.press("Escape")
+    await page.get_by_role("button", name="Share screen").click()
+    await expect(page.get_by_role("button", name="Stop sharing")).to_be_visible(timeout=15_000)
 
 
 # -- scaled: two backend workers on Redis and PostgreSQL -------------------------------------
@@ -191,7 +198,7 @@ async def open_on(browser, app, proxy, scaled):
     opener = ContextOpener(browser, app.public_url)
 
     async def open_page(n: int) -> Page:
-        address = next(_client_addresses)
+        address = next_client_address()
         proxy.route_events(address, scaled.workers[n].port)
         return await opener.page(address)
 

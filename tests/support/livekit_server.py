@@ -1,4 +1,5 @@
-"""A real LiveKit server on loopback, started through livekit/entrypoint.sh like `./tokoloshe up`."""
+"""A real LiveKit server on loopback, started through livekit/entrypoint.sh like
+`./tokoloshe up`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.cache import cache_dir
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def livekit_binary() -> str:
     found = os.environ.get("LIVEKIT_BIN") or shutil.which("livekit-server")
     if not found:
-        cached = sorted(Path.home().glob(".cache/distokoloshe/livekit-*/livekit-server"))
+        cached = sorted(cache_dir().glob("livekit-*/livekit-server"))
         found = str(cached[-1]) if cached else ""
     if not found or not Path(found).exists():
         raise RuntimeError("no LiveKit server binary; run ./tokoloshe setup")

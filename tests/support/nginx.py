@@ -178,7 +178,8 @@ class Nginx:
         # As root, nginx's workers would drop to `nobody`, who cannot read pytest's 0700 dirs.
         user = "user root root;\n" if os.geteuid() == 0 else ""
         main.write_text(MAIN_CONF.format(prefix=self.prefix, user=user))
-        leftover = re.findall(r"\$\{?NGINX_\w+", site + (conf_d / "distokoloshe" / "site.inc").read_text())
+        site_inc = (conf_d / "distokoloshe" / "site.inc").read_text()
+        leftover = re.findall(r"\$\{?NGINX_\w+", site + site_inc)
         if leftover:
             raise AssertionError(f"placeholders left after templating: {sorted(set(leftover))}")
         return main

@@ -37,8 +37,8 @@ class TonePeer:
         self.video_frames: list[tuple[str, int, int]] = []  # (identity, width, height)
         self._tasks: set[asyncio.Task] = set()
         self.room.on("track_subscribed", self._on_track)
-        self.room.on("e2ee_state_changed",
-                     lambda participant, state: self.e2ee_states.append((participant.identity, state)))
+        self.room.on("e2ee_state_changed", lambda participant, state:
+                     self.e2ee_states.append((participant.identity, state)))
 
     async def connect(self, url: str, token: str, *, e2ee_key: str | None = None) -> TonePeer:
         """Join; with `e2ee_key`, encrypt and decrypt media with that room passphrase."""

@@ -54,7 +54,7 @@ def event_frame(name: str, payload: dict | None = None, *,
     return f"42{NAMESPACE}," + json.dumps(["event", event], separators=(",", ":"))
 
 
-class Refused(Exception):
+class RefusedError(Exception):
     """The server refused the websocket upgrade or the namespace connect."""
 
 
@@ -97,8 +97,8 @@ class ReflexClient:
                 url, origin=self.origin, additional_headers=headers, max_size=None,
                 compression=None, ping_interval=None, open_timeout=timeout,
                 close_timeout=2), timeout)
-        except Exception as error:  # noqa: BLE001  (an HTTP refusal takes several forms)
-            raise Refused(str(error)) from error
+        except Exception as error:
+            raise RefusedError(str(error)) from error
         self._connected = asyncio.get_running_loop().create_future()
         self._reader = asyncio.create_task(self._read(), name="reflex-client-reader")
         try:
@@ -118,7 +118,7 @@ class ReflexClient:
             pass
         finally:
             if self._connected is not None and not self._connected.done():
-                self._connected.set_exception(Refused("closed before the namespace connected"))
+                self._connected.set_exception(RefusedError("closed before the namespace connected"))
             self.closed.set()
             async with self._changed:
                 self._changed.notify_all()
@@ -138,7 +138,7 @@ class ReflexClient:
                 self._connected.set_result(now)
         elif text.startswith(f"44{NAMESPACE}"):
             if not self._connected.done():
-                self._connected.set_exception(Refused(text))
+                self._connected.set_exception(RefusedError(text))
         elif text.startswith(f"42{NAMESPACE},"):
             self.texts.append(text)
             name, *args = json.loads(text[len(NAMESPACE) + 3:])

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import glob
 import os
 import re
@@ -37,12 +38,14 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 DEFAULT_TIMEOUT = 20.0
 _START_ATTEMPTS = 3  # a free port can be taken between choosing it and binding it
 _DB_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-class ServerUnavailable(RuntimeError):
+class ServerUnavailableError(RuntimeError):
     """The server binaries (or the OS user to run them) are not on this machine."""
 
 
@@ -51,13 +54,6 @@ class ServerStartError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0.05) -> bool:
@@ -120,7 +116,7 @@ def cleanup_if_we_die(shell_cleanup: str) -> Iterator[None]:
 
 
 def find_postgres_bindir() -> Path:
-    """The directory holding initdb, pg_ctl and psql, or ServerUnavailable."""
+    """The directory holding initdb, pg_ctl and psql, or ServerUnavailableError."""
     needed = ("initdb", "pg_ctl", "postgres", "psql")
 
     def complete(directory: str | os.PathLike[str]) -> bool:
@@ -130,7 +126,7 @@ def find_postgres_bindir() -> Path:
     if override:
         if complete(override):
             return Path(override)
-        raise ServerUnavailable(f"PG_BINDIR={override} does not contain {', '.join(needed)}.")
+        raise ServerUnavailableError(f"PG_BINDIR={override} does not contain {', '.join(needed)}.")
     candidates: list[str] = []
     on_path = shutil.which("initdb")
     if on_path:
@@ -152,7 +148,7 @@ def find_postgres_bindir() -> Path:
     for directory in candidates:
         if directory and complete(directory):
             return Path(directory)
-    raise ServerUnavailable(
+    raise ServerUnavailableError(
         "PostgreSQL server binaries (initdb, pg_ctl, postgres, psql) were not found. Install "
         "them (Debian/Ubuntu: apt-get install postgresql) or set PG_BINDIR to their directory."
     )
@@ -166,14 +162,14 @@ def _server_user_prefix() -> tuple[list[str], str | None]:
     runuser = shutil.which("runuser") or ("/usr/sbin/runuser" if os.path.exists("/usr/sbin/runuser")
                                           else None)
     if runuser is None:
-        raise ServerUnavailable("Running as root, but `runuser` is missing; PostgreSQL cannot "
+        raise ServerUnavailableError("Running as root, but `runuser` is missing; PostgreSQL cannot "
                                 "run as root. Run the tests as a normal user.")
     try:
         import pwd
 
         pwd.getpwnam(user)
     except KeyError as error:
-        raise ServerUnavailable(
+        raise ServerUnavailableError(
             f"Running as root, but there is no OS user {user!r} to run PostgreSQL as "
             "(set PG_OS_USER, or run the tests as a normal user)."
         ) from error
@@ -262,8 +258,8 @@ def _stop_postgres(cluster: PostgresCluster, prefix: list[str]) -> None:
     except (OSError, ValueError, IndexError):
         pid = None
     ctl_log = cluster.root / "pg_ctl.log"
-    code = _run_logged(prefix + [str(cluster.bindir / "pg_ctl"), "-D", str(cluster.datadir),
-                                 "-m", "fast", "-w", "-t", str(int(cluster.timeout)), "stop"],
+    code = _run_logged([*prefix, str(cluster.bindir / "pg_ctl"), "-D", str(cluster.datadir),
+                        "-m", "fast", "-w", "-t", str(int(cluster.timeout)), "stop"],
                        ctl_log, timeout=cluster.timeout + 5)
     if code == 0 or pid is None or not _pid_alive(pid):
         return
@@ -281,8 +277,8 @@ def postgres_cluster(*, timeout: float = DEFAULT_TIMEOUT) -> Iterator[PostgresCl
     bindir = find_postgres_bindir()
     prefix, os_user = _server_user_prefix()
     root = Path(tempfile.mkdtemp(prefix="pgtest-"))
-    stop_argv = prefix + [str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m",
-                          "immediate", "stop"]
+    stop_argv = [*prefix, str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m",
+                 "immediate", "stop"]
     try:
         with cleanup_if_we_die(f"{shlex.join(stop_argv)} >/dev/null 2>&1; "
                                f"rm -rf {shlex.quote(str(root))}"):
@@ -292,8 +288,8 @@ def postgres_cluster(*, timeout: float = DEFAULT_TIMEOUT) -> Iterator[PostgresCl
                 shutil.chown(root / "sock", os_user, os_user)
             init_log = root / "initdb.log"
             code = _run_logged(
-                prefix + [str(bindir / "initdb"), "-D", str(root / "data"), "-U", "postgres",
-                          "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
+                [*prefix, str(bindir / "initdb"), "-D", str(root / "data"), "-U", "postgres",
+                 "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
                 init_log, timeout=max(timeout, 60.0),
             )
             if code != 0:
@@ -322,9 +318,9 @@ def _start_postgres(root: Path, bindir: Path, prefix: list[str],
             ])
             # pg_ctl opens the -l log itself, as the server user, inside the chowned root.
             code = _run_logged(
-                prefix + [str(bindir / "pg_ctl"), "-D", str(cluster.datadir),
-                          "-l", str(cluster.log_path), "-o", options,
-                          "-w", "-t", str(int(timeout)), "start"],
+                [*prefix, str(bindir / "pg_ctl"), "-D", str(cluster.datadir),
+                 "-l", str(cluster.log_path), "-o", options,
+                 "-w", "-t", str(int(timeout)), "start"],
                 root / "pg_ctl.log", timeout=timeout + 5,
             )
             if code == 0 and wait_until(lambda c=cluster: bool(c.psql("SELECT 1").strip()),
@@ -362,12 +358,12 @@ def find_redis_server() -> Path:
     if override:
         if os.access(override, os.X_OK):
             return Path(override)
-        raise ServerUnavailable(f"REDIS_SERVER={override} is not an executable.")
+        raise ServerUnavailableError(f"REDIS_SERVER={override} is not an executable.")
     for candidate in (shutil.which("redis-server"), "/usr/bin/redis-server",
                       "/usr/sbin/redis-server", "/usr/local/bin/redis-server"):
         if candidate and os.access(candidate, os.X_OK):
             return Path(candidate)
-    raise ServerUnavailable(
+    raise ServerUnavailableError(
         "redis-server was not found. Install it (Debian/Ubuntu: apt-get install redis-server) "
         "or set REDIS_SERVER to its path."
     )
@@ -377,6 +373,10 @@ def _redis_ping(port: int) -> bool:
     with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
         sock.sendall(b"PING\r\n")
         return sock.recv(64).startswith(b"+PONG")
+
+
+def _redis_serving(process: subprocess.Popen[bytes], port: int) -> bool:
+    return process.poll() is None and _redis_ping(port)
 
 
 @contextlib.contextmanager
@@ -401,8 +401,8 @@ def redis_server(*, timeout: float = DEFAULT_TIMEOUT, db: int = 0) -> Iterator[s
                 with cleanup_if_we_die(f"kill {process.pid} 2>/dev/null; sleep 2; "
                                        f"kill -9 {process.pid} 2>/dev/null; "
                                        f"rm -rf {shlex.quote(str(root))}"):
-                    if wait_until(lambda: process.poll() is None and _redis_ping(port),
-                                  timeout=timeout) and process.poll() is None:
+                    serving = functools.partial(_redis_serving, process, port)
+                    if wait_until(serving, timeout=timeout) and process.poll() is None:
                         yield f"redis://127.0.0.1:{port}/{db}"
                         return
                     last_error = f"redis-server exited {process.poll()}:\n{_tail(log)}"

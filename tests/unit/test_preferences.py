@@ -10,7 +10,6 @@ from distokoloshe import preferences
 from distokoloshe.validation import InvalidInput
 
 
-
 def test_volume_is_saved_per_listener_and_speaker(db_session, make_user):
     alice, bob, carol = (make_user(n) for n in ("alice", "bob", "carol"))
     preferences.set_volume(session=db_session, user=alice, speaker_id=str(bob.id), volume=150)
@@ -25,7 +24,8 @@ def test_volume_is_saved_per_listener_and_speaker(db_session, make_user):
 
 
 @pytest.mark.parametrize("volume", [-1, 201, 500, math.inf, math.nan, True, "100", None, [100]])
-def test_out_of_range_or_mistyped_volume_is_refused_and_nothing_stored(db_session, make_user, volume):
+def test_out_of_range_or_mistyped_volume_is_refused_and_nothing_stored(db_session, make_user,
+                                                                      volume):
     alice, bob = make_user("alice"), make_user("bob")
     with pytest.raises(InvalidInput):
         preferences.set_volume(session=db_session, user=alice, speaker_id=bob.id, volume=volume)

@@ -7,7 +7,6 @@ import pytest
 from distokoloshe import rooms
 
 
-
 def test_removal_bars_rejoining_and_advances_the_key_epoch(db_session, make_user):
     owner, guest = make_user("owner"), make_user("guest")
     room = rooms.create_room(session=db_session, user=owner, name="Den")

@@ -46,11 +46,11 @@ def test_username_surrounding_whitespace_is_trimmed():
         "   ",
         "al ice",  # inner space
         "ali\nce",
-        "\u0430lice",  # Cyrillic а, looks like Latin a
-        "\uff41\uff4c\uff49\uff43\uff45",  # fullwidth ａｌｉｃｅ
+        "\u0430lice",  # Cyrillic a (U+0430), looks like Latin a
+        "\uff41\uff4c\uff49\uff43\uff45",  # fullwidth "alice"
         "alice\u200b",  # zero-width space
         "\u212avin",  # Kelvin sign, casefolds to k
-        "ａｂｃ",
+        "\uff41\uff42\uff43",  # fullwidth "abc"
         "١٢٣",  # Arabic-Indic digits
         "<script>alert(1)</script>",
         "<b>bob</b>",
