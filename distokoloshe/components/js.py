@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import reflex as rx
 
@@ -72,7 +73,7 @@ class AccountTheme(rx.Component):
     library = js_module("account_theme.jsx")
     tag = "AccountTheme"
 
-    theme: rx.Var[str]
+    theme: rx.Var[Literal["", "system", "light", "dark"]]  # "" until the account's arrives
     on_theme_change: rx.EventHandler[lambda theme: [theme]]
 
 

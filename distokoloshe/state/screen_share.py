@@ -135,8 +135,7 @@ class ScreenShareState(rx.State):
 
     @rx.event
     def share_result(self, sharing: bool, codec: str, code: str, detail: str):
-        """The browser started a share with `codec` (code says why not the one picked), or
-        could not (code says why, detail is the browser's own message)."""
+        """The browser's share: the codec used, and a code for why another or why none."""
         self.sharing = sharing is True
         template = SHARE_NOTES.get(code, "") if isinstance(code, str) else ""
         self.share_note = template.format(used=_label(codec), wanted=_label(self.codec),
