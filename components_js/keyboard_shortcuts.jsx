@@ -1,33 +1,29 @@
-// Emits onShortcut(key) for single-key shortcuts pressed outside text fields.
+// Emits onShortcut(key) for single-key shortcuts pressed outside text fields, and a
+// button that captures the next key. Keys come through the one shared listener.
 import React, { useEffect, useRef, useState } from "react";
-
-const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+import { subscribeKeys } from "./keyboard.js";
 
 export function KeyboardShortcuts({ keys, onShortcut }) {
   const latest = useRef({ keys, onShortcut });
   latest.current = { keys, onShortcut };
 
-  useEffect(() => {
-    const onKeyDown = (event) => {
-      const target = event.target;
-      if (event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
-      if (target && (TYPING.has(target.tagName) || target.isContentEditable)) return;
-      const key = (event.shiftKey ? "Shift+" : "") + event.key.toUpperCase();
-      const { keys: wanted, onShortcut: emit } = latest.current;
-      if (wanted && wanted.includes(key) && emit) {
-        event.preventDefault();
-        emit(key);
-      }
-    };
-    window.addEventListener("keydown", onKeyDown);
-    return () => window.removeEventListener("keydown", onKeyDown);
-  }, []);
+  useEffect(() => subscribeKeys((event, typing) => {
+    if (event.type !== "keydown" || typing) return;
+    if (event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
+    const key = (event.shiftKey ? "Shift+" : "") + String(event.key || "").toUpperCase();
+    const { keys: wanted, onShortcut: emit } = latest.current;
+    if (wanted && wanted.includes(key) && emit) {
+      event.preventDefault();
+      emit(key);
+    }
+  }), []);
 
   return null;
 }
 
-// A button that, once activated, reports the physical key (KeyboardEvent.code) pressed next.
-export function KeyCapture({ value, onCapture, ...rest }) {
+// A button that, once activated, shows `prompt` and reports the physical key
+// (KeyboardEvent.code) pressed next.
+export function KeyCapture({ value, prompt, onCapture, ...rest }) {
   const [listening, setListening] = useState(false);
   const onKeyDown = (event) => {
     if (!listening || event.code === "Tab") return;
@@ -45,7 +41,7 @@ export function KeyCapture({ value, onCapture, ...rest }) {
       aria-live="polite"
       {...rest}
     >
-      {listening ? "Press a key…" : value}
+      {listening ? prompt : value}
     </button>
   );
 }

@@ -5,23 +5,28 @@ from __future__ import annotations
 import reflex as rx
 
 from distokoloshe.components.forms import error_callout
-from distokoloshe.components.js import (
-    key_capture,
-    keyboard_shortcuts,
+from distokoloshe.components.js import key_capture, keyboard_shortcuts
+from distokoloshe.components.livekit import (
+    camera,
+    device_list,
     live_kit_room,
+    microphone,
     participant_level,
     participant_video,
+    remote_audio,
+    screen_share,
 )
-from distokoloshe.state.call import SHORTCUTS, CallState, DeviceView, ParticipantView
-from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.components.screen_share import (
     screen_viewer,
     share_button,
     share_note,
     share_settings,
 )
+from distokoloshe.state.call import SHORTCUTS, CallState, ParticipantView
+from distokoloshe.state.devices import DevicesState, DeviceView
+from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.rooms import RoomsState
-from distokoloshe.state.screen_share import ScreenShareState
+from distokoloshe.state.screen_share import CODEC_MIME_TYPES, ScreenShareState
 
 QUALITY_LABELS = {"excellent": "Excellent", "good": "Good", "poor": "Poor", "lost": "Lost"}
 SHORTCUT_HELP = [("M", "mute or unmute"), ("D", "deafen or undeafen"), ("V", "camera on or off"),
@@ -204,7 +209,7 @@ def device_select(label: str, kind: str, options: rx.Var[list[DeviceView]],
             rx.foreach(options, lambda d: rx.el.option(d.label, value=d.device_id)),
             id=field_id,
             value=value,
-            on_change=lambda v: CallState.choose_device(kind, v),
+            on_change=lambda v: DevicesState.choose_device(kind, v),
             disabled=options.length() == 0,
             class_name="dtk-select",
         ),
@@ -236,11 +241,12 @@ def device_settings() -> rx.Component:
             rx.dialog.description("Changes apply at once and are remembered in this browser.",
                                   size="2", color_scheme="gray"),
             rx.vstack(
-                device_select("Microphone", "audioinput", CallState.microphones,
-                              CallState.audio_input_id),
-                device_select("Speaker", "audiooutput", CallState.speakers,
-                              CallState.audio_output_id),
-                device_select("Camera", "videoinput", CallState.cameras, CallState.video_input_id),
+                device_select("Microphone", "audioinput", DevicesState.microphones,
+                              DevicesState.audio_input_id),
+                device_select("Speaker", "audiooutput", DevicesState.speakers,
+                              DevicesState.audio_output_id),
+                device_select("Camera", "videoinput", DevicesState.cameras,
+                              DevicesState.video_input_id),
                 rx.heading("Your audio", size="2", as_="h3", margin_top="0.5em"),
                 rx.text("Saved to your account.", size="1", color_scheme="gray"),
                 preference_switch("Push-to-talk", "push_to_talk", PreferencesState.push_to_talk),
@@ -288,8 +294,7 @@ def control_bar() -> rx.Component:
         share_settings(),
         device_settings(),
         control_button("Leave", "phone_off", [CallState.leave, ScreenShareState.stop_sharing],
-                       color_scheme="red",
-                       shortcut="Shift+L"),
+                       color_scheme="red", shortcut="Shift+L"),
         spacing="2",
         wrap="wrap",
         role="toolbar",
@@ -297,9 +302,51 @@ def control_bar() -> rx.Component:
     )
 
 
+def call_parts() -> list[rx.Component]:
+    """The call's media, each part reading the room from live_kit_room; none shows anything."""
+    return [
+        microphone(
+            enabled=CallState.mic_on,
+            deafened=CallState.deafened,
+            device_id=DevicesState.audio_input_id,
+            push_to_talk=PreferencesState.push_to_talk,
+            push_to_talk_key=PreferencesState.push_to_talk_key,
+            noise_suppression=PreferencesState.noise_suppression,
+            echo_cancellation=PreferencesState.echo_cancellation,
+            auto_gain_control=PreferencesState.auto_gain_control,
+            on_transmitting=CallState.set_transmitting,
+            on_talking_while_muted=CallState.show_muted_hint,
+            on_error=lambda code, detail: CallState.set_media_error("microphone", code, detail),
+        ),
+        camera(
+            enabled=CallState.camera_on,
+            device_id=DevicesState.video_input_id,
+            on_error=lambda code, detail: CallState.set_media_error("camera", code, detail),
+        ),
+        screen_share(
+            enabled=ScreenShareState.sharing,
+            capture=ScreenShareState.capture,
+            codec=ScreenShareState.codec,
+            audio=ScreenShareState.share_audio,
+            codec_mime_types=CODEC_MIME_TYPES,
+            on_result=ScreenShareState.share_result,
+            on_codecs=ScreenShareState.set_encodable,
+        ),
+        remote_audio(
+            gains=PreferencesState.gains,
+            screen_gains=ScreenShareState.screen_gains,
+            deafened=CallState.deafened,
+            output_device_id=DevicesState.audio_output_id,
+            chimes=PreferencesState.join_leave_sounds,
+        ),
+        device_list(on_devices=DevicesState.set_devices),
+    ]
+
+
 def call_panel() -> rx.Component:
     """Always mounted in the lobby; it connects only while a room's call is joined."""
     return live_kit_room(
+        *call_parts(),
         error_callout(CallState.media_error, test_id="media-error"),
         rx.cond(
             CallState.in_call,
@@ -340,36 +387,16 @@ def call_panel() -> rx.Component:
         ),
         server_url=CallState.server_url,
         token=CallState.token,
-        mic_enabled=CallState.mic_on,
-        cam_enabled=CallState.camera_on,
-        deafened=CallState.deafened,
-        audio_input_id=CallState.audio_input_id,
-        audio_output_id=CallState.audio_output_id,
-        video_input_id=CallState.video_input_id,
-        gains=PreferencesState.gains,
-        screen_share=ScreenShareState.sharing,
-        share_preset=ScreenShareState.preset,
-        share_codec=ScreenShareState.codec,
-        share_audio=ScreenShareState.share_audio,
-        screen_gains=ScreenShareState.screen_gains,
         e2ee_key=CallState.e2ee_key,
         e2ee_key_index=CallState.e2ee_key_index,
         e2ee_required=CallState.encryption_required,
-        push_to_talk=PreferencesState.push_to_talk,
-        push_to_talk_key=PreferencesState.push_to_talk_key,
-        noise_suppression=PreferencesState.noise_suppression,
-        echo_cancellation=PreferencesState.echo_cancellation,
-        auto_gain_control=PreferencesState.auto_gain_control,
-        join_leave_sounds=PreferencesState.join_leave_sounds,
-        on_connection_change=lambda state, reason: [CallState.set_connection(state, reason),
-                                                    RoomsState.refresh_rooms],
+        on_connection=CallState.set_connection,
+        # a call that ends for good also ends a share, and the lobby's list may have changed
+        on_disconnected=lambda reason, final: [CallState.set_disconnected(reason, final),
+                                               ScreenShareState.call_ended(final),
+                                               RoomsState.refresh_rooms],
         on_participants=CallState.set_participants,
-        on_media_error=CallState.set_media_error,
-        on_devices=CallState.set_devices,
-        on_transmitting=CallState.set_transmitting,
-        on_talking_while_muted=CallState.show_muted_hint,
         on_encryption=CallState.set_encryption,
         on_key_epoch=CallState.update_room_key,
-        on_codecs=ScreenShareState.set_encodable,
-        on_share_result=ScreenShareState.share_result,
+        on_error=lambda code, detail: CallState.set_media_error("call", code, detail),
     )

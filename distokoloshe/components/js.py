@@ -1,104 +1,58 @@
-"""Python wrappers for the React components in components_js/.
+"""Python wrappers for the small React components in components_js/ that are not the call's.
 
-Only props go in and only typed events come out (see ARCHITECTURE.md). The JSX files
+Only props go in and only typed events come out (see README, "Layout"). The JS modules
 are linked into Reflex's external assets, the same mechanism `rx.asset(shared=True)`
-uses, so Vite bundles them and their pinned npm dependencies.
+uses, so Vite bundles them and their pinned npm dependencies. The call's wrappers are in
+components/livekit.py.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import reflex as rx
 
 from distokoloshe.settings import PROJECT_ROOT
 
 COMPONENTS_JS = PROJECT_ROOT / "components_js"
-LIVEKIT_CLIENT = "livekit-client@2.23.0"
+JS_SUFFIXES = (".js", ".jsx")
+_linked = False
 
 
-def js_module(filename: str) -> str:
-    """The import path of components_js/<filename>, linked into assets/external/."""
-    source = COMPONENTS_JS / filename
-    if not source.is_file():
+def _link(source: Path, link: Path) -> None:
+    """Point `link` at `source`, atomically, so parallel compiles never see a half-made link."""
+    if link.is_symlink() and link.resolve() == source.resolve():
+        return
+    link.parent.mkdir(parents=True, exist_ok=True)
+    staged = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    staged.unlink(missing_ok=True)
+    staged.symlink_to(source)
+    staged.replace(link)
+
+
+def _link_tree() -> None:
+    """Links every JS module of components_js/, keeping its folders, so the modules' relative
+    imports of one another (`./context.js`, `../keyboard.js`) resolve in the build too."""
+    global _linked
+    if _linked:
+        return
+    link_root = Path.cwd() / "assets" / "external" / "components_js"
+    for source in sorted(COMPONENTS_JS.rglob("*")):
+        if source.is_file() and source.suffix in JS_SUFFIXES:
+            _link(source, link_root / source.relative_to(COMPONENTS_JS))
+    _linked = True
+
+
+def js_module(path: str) -> str:
+    """The import path of components_js/<path> (e.g. "livekit/room.jsx"), linked into
+    assets/external/ with the rest of components_js/."""
+    source = COMPONENTS_JS / path
+    if not source.is_file() or COMPONENTS_JS.resolve() not in source.resolve().parents:
         raise FileNotFoundError(source)
-    link_dir = Path.cwd() / "assets" / "external" / "components_js"
-    link_dir.mkdir(parents=True, exist_ok=True)
-    link = link_dir / filename
-    if not (link.is_symlink() and link.resolve() == source.resolve()):
-        staged = link_dir / f".{filename}.{os.getpid()}.tmp"
-        staged.unlink(missing_ok=True)
-        staged.symlink_to(source)
-        staged.replace(link)  # atomic, so parallel compiles never see a half-made link
-    return f"$/public/external/components_js/{filename}"
-
-
-class LiveKitRoom(rx.Component):
-    """Connects to a LiveKit room while it has a server URL and a token."""
-
-    library = js_module("livekit_room.jsx")
-    tag = "LiveKitRoom"
-    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
-
-    server_url: rx.Var[str]
-    token: rx.Var[str]
-    mic_enabled: rx.Var[bool]
-    cam_enabled: rx.Var[bool]
-    deafened: rx.Var[bool]
-    audio_input_id: rx.Var[str]
-    audio_output_id: rx.Var[str]
-    video_input_id: rx.Var[str]
-    gains: rx.Var[dict[str, float]]
-    e2ee_key: rx.Var[str]
-    screen_share: rx.Var[bool]
-    share_preset: rx.Var[str]
-    share_codec: rx.Var[str]
-    share_audio: rx.Var[bool]
-    screen_gains: rx.Var[dict[str, float]]
-    e2ee_key_index: rx.Var[int]
-    e2ee_required: rx.Var[bool]
-    push_to_talk: rx.Var[bool]
-    push_to_talk_key: rx.Var[str]
-    noise_suppression: rx.Var[bool]
-    echo_cancellation: rx.Var[bool]
-    auto_gain_control: rx.Var[bool]
-    join_leave_sounds: rx.Var[bool]
-
-    on_connection_change: rx.EventHandler[lambda state, reason: [state, reason]]
-    on_participants: rx.EventHandler[lambda participants: [participants]]
-    on_media_error: rx.EventHandler[lambda kind, message: [kind, message]]
-    on_devices: rx.EventHandler[lambda devices: [devices]]
-    on_transmitting: rx.EventHandler[lambda transmitting: [transmitting]]
-    on_talking_while_muted: rx.EventHandler[lambda: []]
-    on_encryption: rx.EventHandler[lambda status: [status]]
-    on_key_epoch: rx.EventHandler[lambda epoch: [epoch]]
-    on_codecs: rx.EventHandler[lambda codecs: [codecs]]
-    on_share_result: rx.EventHandler[lambda sharing, codec, note: [sharing, codec, note]]
-
-
-class ParticipantVideo(rx.Component):
-    """A participant's camera or shared screen; must sit inside LiveKitRoom."""
-
-    library = js_module("livekit_room.jsx")
-    tag = "ParticipantVideo"
-    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
-
-    identity: rx.Var[str]
-    source: rx.Var[str]      # "camera" (default) or "screen"
-    fit: rx.Var[str]         # "fit" (letterbox) or "fill" (crop)
-    command: rx.Var[str]     # "fullscreen" or "pip", carried out when command_seq changes
-    command_seq: rx.Var[int]
-
-
-class ParticipantLevel(rx.Component):
-    """How loud a remote participant is for this listener, after their volume."""
-
-    library = js_module("livekit_room.jsx")
-    tag = "ParticipantLevel"
-    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
-
-    identity: rx.Var[str]
+    _link_tree()
+    return f"$/public/external/components_js/{path}"
 
 
 class KeyCapture(rx.Component):
@@ -108,6 +62,8 @@ class KeyCapture(rx.Component):
     tag = "KeyCapture"
 
     value: rx.Var[str]
+    # shown while it waits for the key
+    prompt: rx.Var[str]
     on_capture: rx.EventHandler[lambda code: [code]]
 
 
@@ -117,11 +73,13 @@ class AccountTheme(rx.Component):
     library = js_module("account_theme.jsx")
     tag = "AccountTheme"
 
-    theme: rx.Var[str]
+    theme: rx.Var[Literal["", "system", "light", "dark"]]  # "" until the account's arrives
     on_theme_change: rx.EventHandler[lambda theme: [theme]]
 
 
 class KeyboardShortcuts(rx.Component):
+    """Reports single-key shortcuts (e.g. "M", "Shift+L") pressed outside text fields."""
+
     library = js_module("keyboard_shortcuts.jsx")
     tag = "KeyboardShortcuts"
 
@@ -129,9 +87,9 @@ class KeyboardShortcuts(rx.Component):
     on_shortcut: rx.EventHandler[lambda key: [key]]
 
 
-live_kit_room = LiveKitRoom.create
-participant_video = ParticipantVideo.create
-participant_level = ParticipantLevel.create
-key_capture = KeyCapture.create
+def key_capture(*children, prompt: str = "Press a key…", **props) -> rx.Component:
+    return KeyCapture.create(*children, prompt=prompt, **props)
+
+
 account_theme = AccountTheme.create
 keyboard_shortcuts = KeyboardShortcuts.create

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from distokoloshe.components.js import participant_level, participant_video
+from distokoloshe.components.livekit import participant_level, participant_video
 from distokoloshe.state.call import CallState, ParticipantView
 from distokoloshe.state.screen_share import PRESETS, ScreenShareState
 
@@ -28,7 +28,7 @@ def share_settings() -> rx.Component:
         rx.popover.content(
             rx.vstack(
                 _select("Quality", "share-preset",
-                        [rx.el.option(label, value=value) for value, label in PRESETS.items()],
+                        [rx.el.option(p.label, value=value) for value, p in PRESETS.items()],
                         ScreenShareState.preset, ScreenShareState.choose_preset),
                 _select("Codec", "share-codec",
                         [rx.foreach(ScreenShareState.codec_choices,
@@ -73,11 +73,15 @@ def _sharer_option(participant: rx.Var[ParticipantView]) -> rx.Component:
     return rx.el.option(participant.name, value=participant.identity)
 
 
+def shown_share() -> rx.Var[str]:
+    """Whose share the viewer shows: the one picked while it lasts, else the first."""
+    picked = ScreenShareState.watching
+    return rx.cond(CallState.sharer_ids.contains(picked), picked, CallState.sharer_ids[0])
+
+
 def screen_viewer() -> rx.Component:
     """The shared screen, large, when anyone in the call is sharing."""
-    # the share picked while it lasts, else the first one
-    shown = rx.cond(CallState.sharer_ids.contains(ScreenShareState.watching),
-                    ScreenShareState.watching, CallState.sharer_ids[0])
+    shown = shown_share()
     return rx.cond(
         CallState.sharers.length() > 0,
         rx.vstack(

@@ -20,6 +20,26 @@ from distokoloshe.state.session import NotSignedIn, SignedIn
 SHORTCUTS = {"M": "toggle_mic", "D": "toggle_deafen", "V": "toggle_camera", "Shift+L": "leave"}
 MAX_PARTICIPANTS_REPORTED = 500
 REJOIN_DELAY_SECONDS = 2.0
+# What the browser's call parts report, (kind, code), worded; {detail} is the browser's own
+# message. A microphone or camera error leaves the call listen-only.
+MEDIA_ERRORS = {
+    ("microphone", "not_allowed"): "Microphone access was denied by the browser. You can still "
+                                   "listen.",
+    ("microphone", "not_found"): "No microphone was found. You can still listen.",
+    ("microphone", "in_use"): "The microphone is in use by another program. You can still "
+                              "listen.",
+    ("microphone", "failed"): "Microphone could not start: {detail}. You can still listen.",
+    ("camera", "not_allowed"): "Camera access was denied by the browser. You can still listen.",
+    ("camera", "not_found"): "No camera was found. You can still listen.",
+    ("camera", "in_use"): "The camera is in use by another program. You can still listen.",
+    ("camera", "failed"): "Camera could not start: {detail}. You can still listen.",
+    ("call", "e2ee_unsupported"): "This room requires end-to-end encryption, which this "
+                                  "browser does not support. Try a current Chrome, Edge, "
+                                  "Firefox or Safari.",
+    ("call", "failed"): "The call could not start: {detail}",
+}
+# A disconnect whose explanation stays on screen after the call ends.
+EXPLAINED_DISCONNECTS = {"e2ee_unsupported"}
 
 
 @dataclasses.dataclass
@@ -35,13 +55,6 @@ class ParticipantView:
     encrypted: bool
     undecryptable: bool
     sharing: bool
-
-
-@dataclasses.dataclass
-class DeviceView:
-    kind: str
-    device_id: str
-    label: str
 
 
 def _text(value: object, limit: int = 64) -> str:
@@ -81,13 +94,8 @@ class CallState(SignedIn, rx.State):
     deafened: bool = False
     media_error: str = ""
     participants: list[ParticipantView] = []
-    devices: list[DeviceView] = []
     transmitting: bool = False
     talking_while_muted: bool = False
-    # Device ids differ between machines, so they are remembered per browser.
-    audio_input_id: str = rx.LocalStorage("", name="dtk_audio_input")
-    audio_output_id: str = rx.LocalStorage("", name="dtk_audio_output")
-    video_input_id: str = rx.LocalStorage("", name="dtk_video_input")
 
     @rx.var
     def in_call(self) -> bool:
@@ -106,24 +114,16 @@ class CallState(SignedIn, rx.State):
         """Whether nobody in the call sends media that is not end-to-end encrypted."""
         return all(p.encrypted for p in self.participants)
 
-    @rx.var
-    def microphones(self) -> list[DeviceView]:
-        return [d for d in self.devices if d.kind == "audioinput"]
-
-    @rx.var
-    def speakers(self) -> list[DeviceView]:
-        return [d for d in self.devices if d.kind == "audiooutput"]
-
-    @rx.var
-    def cameras(self) -> list[DeviceView]:
-        return [d for d in self.devices if d.kind == "videoinput"]
-
+    @rx.event
     def set_transmitting(self, transmitting: bool):
+        """Whether the microphone is sending now (open mic, or push-to-talk held)."""
         self.transmitting = transmitting is True
         if self.transmitting:
             self.talking_while_muted = False
 
+    @rx.event
     def show_muted_hint(self):
+        """The user talks while not transmitting."""
         if not self.transmitting:
             self.talking_while_muted = True
 
@@ -212,52 +212,55 @@ class CallState(SignedIn, rx.State):
         self._reset_call()
         self.media_error = ""
 
+    @rx.event
     def toggle_mic(self):
+        """Mute or unmute; unmuting also undeafens."""
         if self.deafened:  # unmuting also undeafens, as people expect
             self.deafened = False
             self.mic_on = True
         else:
             self.mic_on = not self.mic_on
 
+    @rx.event
     def toggle_deafen(self):
+        """Stop or start hearing everyone (and sending: deafened means muted too)."""
         self.deafened = not self.deafened
 
+    @rx.event
     def toggle_camera(self):
+        """Turn the camera on or off."""
         self.camera_on = not self.camera_on
 
+    @rx.event
     def run_shortcut(self, key: str):
+        """A keyboard shortcut from SHORTCUTS."""
         action = SHORTCUTS.get(key) if isinstance(key, str) else None
         if action is not None:
             return getattr(CallState, action)
         return None
 
-    def choose_device(self, kind: str, device_id: str):
-        if not isinstance(device_id, str) or len(device_id) > 256:
+    @rx.event
+    async def set_connection(self, state: str):
+        """The call is connecting, connected, or reconnecting by itself."""
+        if not self.in_call or state not in ("connecting", "connected", "reconnecting"):
             return
-        if kind == "audioinput":
-            self.audio_input_id = device_id
-        elif kind == "audiooutput":
-            self.audio_output_id = device_id
-        elif kind == "videoinput":
-            self.video_input_id = device_id
+        self.connection = state
+        if state == "connected":
+            self.media_error = ""
+            await self._hint_presence(joined=True)
 
-    async def set_connection(self, state: str, reason: str):
+    @rx.event
+    async def set_disconnected(self, reason: str, final: bool):
+        """The call dropped: rejoin with a fresh token, unless it ended for good (final)."""
         if not self.in_call:
             return None
-        if state == "disconnected":
-            if isinstance(reason, str) and reason.startswith("retry:"):
-                self.connection = "reconnecting"
-                return CallState.rejoin_after_delay
-            await self._hint_presence(joined=False)
-            self._reset_call()
-            if reason != "E2EE_UNSUPPORTED":  # that one's explanation stays on screen
-                self.media_error = ""
-            return None
-        if state in ("connecting", "connected", "reconnecting"):
-            self.connection = state
-            if state == "connected":
-                self.media_error = ""
-                await self._hint_presence(joined=True)
+        if final is not True:
+            self.connection = "reconnecting"
+            return CallState.rejoin_after_delay
+        await self._hint_presence(joined=False)
+        self._reset_call()
+        if not (isinstance(reason, str) and reason in EXPLAINED_DISCONNECTS):
+            self.media_error = ""
         return None
 
     @rx.event(background=True)
@@ -272,28 +275,30 @@ class CallState(SignedIn, rx.State):
             except (NotSignedIn, rooms.RoomNotFound, rooms.RemovedFromRoom):
                 self._reset_call()
 
+    @rx.event
     def set_encryption(self, status: str):
+        """Whether this browser joined encrypted: "on" or "off"."""
         if status in ("on", "off"):
             self.encryption = status
 
+    @rx.event
     async def set_participants(self, participants: list):
+        """Everyone in the call, as the browser reports them."""
         if not self.in_call or not isinstance(participants, list):
             return
         views = (_participant(raw) for raw in participants[:MAX_PARTICIPANTS_REPORTED])
         self.participants = [view for view in views if view is not None]
 
-    def set_media_error(self, kind: str, message: str):
-        self.media_error = _text(message, 300)
+    @rx.event
+    def set_media_error(self, kind: str, code: str, detail: str = ""):
+        """A call part ("microphone", "camera", "call") failed; code says why (MEDIA_ERRORS)."""
+        if not isinstance(kind, str) or not isinstance(code, str):
+            return
+        message = MEDIA_ERRORS.get((kind, code))
+        if message is None:
+            return
+        self.media_error = message.format(detail=_text(detail, 200))
         if kind == "microphone":
             self.mic_on = False
         elif kind == "camera":
             self.camera_on = False
-
-    def set_devices(self, devices: list):
-        if not isinstance(devices, list):
-            return
-        self.devices = [
-            DeviceView(kind=_text(d.get("kind"), 16), device_id=_text(d.get("device_id"), 256),
-                       label=_text(d.get("label"), 128))
-            for d in devices[:64] if isinstance(d, dict)
-        ]

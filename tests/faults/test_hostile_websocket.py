@@ -190,8 +190,9 @@ async def drain(client: ReflexClient, timeout: float) -> float:
     """Wait until every event sent so far on this client has been processed (a client's
     events run in order, so the echo of one last, unique value marks the end); seconds."""
     marker = f"drained {time.monotonic()}"
-    return await client.round_trip(CALL, "set_media_error", {"kind": "note", "message": marker},
-                                   "media_error", marker, timeout)
+    return await client.round_trip(CALL, "set_media_error",
+                                   {"kind": "call", "code": "failed", "detail": marker},
+                                   "media_error", f"The call could not start: {marker}", timeout)
 
 
 async def honest_round_trips(client: ReflexClient, n: int) -> list[float]:
@@ -386,8 +387,7 @@ async def test_a_removed_user_cannot_get_a_token_or_key_for_that_room(stack, sce
                         {"room_id": [closed]}, {"room_id": {"id": closed}}):
             await attacker.send(f"{ROOMS}.select_room", attempt)
         await attacker.send(f"{ROOMS}.join_selected")
-        await attacker.send(f"{CALL}.set_connection", {"state": "disconnected",
-                                                       "reason": "retry:network"})
+        await attacker.send(f"{CALL}.set_disconnected", {"reason": "network", "final": False})
         await attacker.send(f"{CALL}.rejoin_after_delay")
         await attacker.send(f"{CALL}.update_room_key", {"_epoch": 5})
         await drain(attacker, timeout=30)
@@ -470,8 +470,9 @@ async def test_text_that_is_not_unicode_is_replaced_and_nobody_loses_their_socke
                 attacker = await stack.signed_in(s.attacker)
         assert hang_ups == set()
         # The text a handler keeps arrives back replaced, and the tab goes on working.
-        await attacker.round_trip(CALL, "set_media_error", {"kind": "note", "message": "cam\ud800"},
-                                  "media_error", "cam\ufffd", 5)
+        await attacker.round_trip(CALL, "set_media_error",
+                                  {"kind": "call", "code": "failed", "detail": "cam\ud800"},
+                                  "media_error", "The call could not start: cam\ufffd", 5)
         await honest_round_trips(attacker, 3)
         assert not victim_tab.closed.is_set()
         await honest_round_trips(victim_tab, 5)

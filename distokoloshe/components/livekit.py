@@ -1,0 +1,165 @@
+"""Python wrappers for the call's React components in components_js/livekit/.
+
+`live_kit_room` is the provider: it owns the connection and the room, and its parts
+(microphone, camera, screen share, remote audio, device list, video, level meters) must
+sit inside it, where they read the room from its React context. Each part takes a few
+typed props and reports codes and booleans, never sentences: the wording lives in the
+states. livekit-client itself is loaded only once a call connects.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import reflex as rx
+
+from distokoloshe.components.js import js_module
+from distokoloshe.state.screen_share import CodecName, SharePreset
+
+LIVEKIT_CLIENT = "livekit-client@2.23.0"
+
+
+class LiveKitRoom(rx.Component):
+    """Connects to a LiveKit room while it has a server URL and a token.
+
+    on_disconnected carries (reason_code, final): a lower-case LiveKit DisconnectReason
+    ("room_deleted", "participant_removed", ...), "connect_failed" or "e2ee_unsupported";
+    final is False when a rejoin is worth trying. on_error carries (code, detail): codes
+    "e2ee_unsupported" and "failed" (detail is the browser's message).
+    """
+
+    library = js_module("livekit/room.jsx")
+    tag = "LiveKitRoom"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    server_url: rx.Var[str]
+    token: rx.Var[str]
+    e2ee_key: rx.Var[str]
+    e2ee_key_index: rx.Var[int]
+    e2ee_required: rx.Var[bool]
+
+    on_connection: rx.EventHandler[lambda state: [state]]
+    on_disconnected: rx.EventHandler[lambda reason, final: [reason, final]]
+    on_participants: rx.EventHandler[lambda participants: [participants]]
+    on_encryption: rx.EventHandler[lambda status: [status]]
+    on_key_epoch: rx.EventHandler[lambda epoch: [epoch]]
+    on_error: rx.EventHandler[lambda code, detail: [code, detail]]
+
+
+class Microphone(rx.Component):
+    """Publishes the microphone while transmitting: enabled (or the push-to-talk key held)
+    and not deafened. on_error codes: not_allowed, not_found, in_use, failed."""
+
+    library = js_module("livekit/microphone.jsx")
+    tag = "Microphone"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    enabled: rx.Var[bool]
+    deafened: rx.Var[bool]
+    device_id: rx.Var[str]
+    push_to_talk: rx.Var[bool]
+    push_to_talk_key: rx.Var[str]  # a KeyboardEvent.code, e.g. "Space"
+    noise_suppression: rx.Var[bool]
+    echo_cancellation: rx.Var[bool]
+    auto_gain_control: rx.Var[bool]
+
+    on_transmitting: rx.EventHandler[lambda transmitting: [transmitting]]
+    on_talking_while_muted: rx.EventHandler[lambda: []]
+    on_error: rx.EventHandler[lambda code, detail: [code, detail]]
+
+
+class Camera(rx.Component):
+    """Publishes the camera while enabled. on_error codes as for the microphone."""
+
+    library = js_module("livekit/camera.jsx")
+    tag = "Camera"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    enabled: rx.Var[bool]
+    device_id: rx.Var[str]
+
+    on_error: rx.EventHandler[lambda code, detail: [code, detail]]
+
+
+class ScreenShare(rx.Component):
+    """Shares this user's screen while enabled, captured as `capture` says.
+
+    on_result carries (sharing, codec used, code, detail); codes: "" (as picked),
+    av1_e2ee or not_encodable (another codec is used), not_allowed (the user cancelled),
+    not_found, in_use, failed, ended (the call ended). on_codecs lists what the browser
+    can encode, of codec_mime_types' keys.
+    """
+
+    library = js_module("livekit/screen_share.jsx")
+    tag = "ScreenShare"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    enabled: rx.Var[bool]
+    capture: rx.Var[SharePreset]
+    codec: rx.Var[CodecName]
+    audio: rx.Var[bool]
+    codec_mime_types: rx.Var[dict[str, str]]
+
+    on_result: rx.EventHandler[lambda sharing, codec, code, detail: [sharing, codec, code, detail]]
+    on_codecs: rx.EventHandler[lambda codecs: [codecs]]
+
+
+class RemoteAudio(rx.Component):
+    """Plays everyone else, at this listener's gains (identity -> 0..2), to the chosen
+    output device, unless deafened; chimes when someone joins or leaves."""
+
+    library = js_module("livekit/remote_audio.jsx")
+    tag = "RemoteAudio"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    gains: rx.Var[dict[str, float]]
+    screen_gains: rx.Var[dict[str, float]]
+    deafened: rx.Var[bool]
+    output_device_id: rx.Var[str]
+    chimes: rx.Var[bool]
+
+
+class DeviceList(rx.Component):
+    """Reports the browser's devices during a call: [{kind, device_id, label}, ...]."""
+
+    library = js_module("livekit/devices.jsx")
+    tag = "DeviceList"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    on_devices: rx.EventHandler[lambda devices: [devices]]
+
+
+class ParticipantVideo(rx.Component):
+    """A participant's camera or shared screen."""
+
+    library = js_module("livekit/participant_video.jsx")
+    tag = "ParticipantVideo"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    identity: rx.Var[str]
+    source: rx.Var[Literal["camera", "screen"]]
+    fit: rx.Var[Literal["fit", "fill"]]  # letterbox, or crop
+    # carried out when command_seq changes, right after the user's click
+    command: rx.Var[Literal["", "fullscreen", "pip"]]
+    command_seq: rx.Var[int]
+
+
+class ParticipantLevel(rx.Component):
+    """How loud a remote participant ("<identity>", or "<identity>#screen" for their
+    share's audio) is for this listener, after their volume."""
+
+    library = js_module("livekit/participant_level.jsx")
+    tag = "ParticipantLevel"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    identity: rx.Var[str]
+
+
+live_kit_room = LiveKitRoom.create
+microphone = Microphone.create
+camera = Camera.create
+screen_share = ScreenShare.create
+remote_audio = RemoteAudio.create
+device_list = DeviceList.create
+participant_video = ParticipantVideo.create
+participant_level = ParticipantLevel.create
