@@ -27,6 +27,8 @@ class CallEvent:
     participant_name: str = ""
     participant_sid: str = ""
     screen_share: bool = False   # a track event about a screen-share video track
+    event_id: str = ""           # LiveKit's id of this event: a replay carries the same one
+    created_at: int = 0          # when LiveKit made it, unix seconds
 
 
 def verify(body: bytes, authorization: str, *, settings: Settings | None = None) -> CallEvent:
@@ -48,4 +50,5 @@ def verify(body: bytes, authorization: str, *, settings: Settings | None = None)
         participant_name=participant.name if participant else "",
         participant_sid=participant.sid if participant else "",
         screen_share=event.HasField("track") and event.track.source == api.TrackSource.SCREEN_SHARE,
+        event_id=event.id, created_at=event.created_at,
     )
