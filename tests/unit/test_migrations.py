@@ -128,7 +128,7 @@ def test_an_existing_world_readable_database_is_made_owner_only(db_url, tmp_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_0006_keys_display_names_and_keeps_accounts_that_already_look_alike(db_url):
+def test_0007_keys_display_names_and_keeps_accounts_that_already_look_alike(db_url):
     command.upgrade(db.alembic_config(db_url), "0005")
     engine = db.make_engine(db_url)
     try:

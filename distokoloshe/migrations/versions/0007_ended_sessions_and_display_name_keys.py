@@ -1,7 +1,7 @@
 """ended sessions and display name keys
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 22:40:00.000000
 """
 from alembic import op
@@ -11,8 +11,8 @@ import sqlmodel
 from distokoloshe.validation import display_name_key
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
