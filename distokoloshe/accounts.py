@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from distokoloshe import passwords, sessions, validation
-from distokoloshe.models import User
+from distokoloshe.models import EndedSession, User
 
 
 class UsernameTaken(Exception):
     pass
 
 
+class DisplayNameTaken(validation.InvalidInput):
+    """Another account's display name is the same, or looks the same."""
+
+
 GENERIC_LOGIN_FAILURE = "Wrong username or password."
+DISPLAY_NAME_TAKEN = ("Someone already uses that display name, or one that looks like it; "
+                      "choose another.")
+
+
+def display_name_in_use(*, session: Session, key: str, except_user_id: int | None = None
+                        ) -> bool:
+    query = select(User.id).where(User.display_name_key == key)
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return session.exec(query).first() is not None
 
 
 def register(*, session: Session, username: object, password: object,
@@ -24,13 +41,23 @@ def register(*, session: Session, username: object, password: object,
     key = validation.username_key(clean_name)
     if session.exec(select(User.id).where(User.username_key == key)).first() is not None:
         raise UsernameTaken("That username is taken.")
+    # Accounts from before display-name keys may share one another's looks (their key is
+    # NULL), but each such group has one member holding the key, so this check still finds it.
+    name_key = validation.display_name_key(shown_name)
+    if display_name_in_use(session=session, key=name_key):
+        raise DisplayNameTaken(DISPLAY_NAME_TAKEN)
     user = User(username=clean_name, username_key=key, display_name=shown_name,
+                display_name_key=name_key,
                 password_hash=passwords.hash_password(clean_password))
     session.add(user)
     try:
         session.flush()
     except IntegrityError as error:  # lost a race with a concurrent registration
         session.rollback()
+        # which one it lost on: the winner is committed, so a new transaction sees it
+        if (session.exec(select(User.id).where(User.username_key == key)).first() is None
+                and display_name_in_use(session=session, key=name_key)):
+            raise DisplayNameTaken(DISPLAY_NAME_TAKEN) from error
         raise UsernameTaken("That username is taken.") from error
     return user
 
@@ -39,7 +66,7 @@ def authenticate(*, session: Session, username: object, password: object) -> Use
     """The user if the credentials match, else None; both failures cost one hash."""
     try:
         clean_name = validation.clean_username(username)
-        clean_password = validation.clean_password(password)
+        clean_password = validation.clean_password_to_check(password)
     except validation.InvalidInput:
         passwords.spend_one_hash()
         return None
@@ -67,7 +94,28 @@ def user_for_session_token(*, session: Session, token: object) -> User | None:
     user = session.get(User, claims.user_id)
     if user is None or user.token_version != claims.token_version:
         return None
+    if session.get(EndedSession, claims.session_id) is not None:
+        return None  # logged out
     return user
+
+
+def end_session(*, session: Session, user: User, token: object) -> None:
+    """Log out: the session `token` names (one of `user`'s) stops verifying for good.
+    Also prunes ended sessions whose tokens have expired by now."""
+    try:
+        claims = sessions.verify_session_token(token)
+    except sessions.InvalidSession:
+        return
+    if claims.user_id != user.id:
+        return
+    session.exec(delete(EndedSession).where(EndedSession.expires_at < datetime.now(timezone.utc)))
+    if session.get(EndedSession, claims.session_id) is None:
+        try:
+            with session.begin_nested():  # another tab may log the same token out at once
+                session.add(EndedSession(session_id=claims.session_id, user_id=user.id,
+                                         expires_at=claims.expires_at))
+        except IntegrityError:
+            pass
 
 
 def revoke_all_sessions(*, session: Session, user: User) -> None:
@@ -76,11 +124,20 @@ def revoke_all_sessions(*, session: Session, user: User) -> None:
     session.flush()
 
 
-def change_password(*, session: Session, user: User, current: object, new: object) -> None:
-    if not passwords.verify_password(validation.clean_password(current), user.password_hash):
+def change_password(*, session: Session, user: User, current: object, new: object) -> str:
+    """Set a new password and end every session of the account; returns a fresh session
+    token, so the one who changed it stays signed in."""
+    try:
+        current_ok = passwords.verify_password(validation.clean_password_to_check(current),
+                                               user.password_hash)
+    except validation.InvalidInput:
+        passwords.spend_one_hash()
+        current_ok = False
+    if not current_ok:
         raise validation.InvalidInput("Current password is wrong.")
     user.password_hash = passwords.hash_password(validation.clean_password(new))
     revoke_all_sessions(session=session, user=user)
+    return session_token_for(user)
 
 
 def list_display_names(*, session: Session) -> list[tuple[int, str]]:

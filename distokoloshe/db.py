@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +19,26 @@ from distokoloshe.settings import get_settings
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+def _private_sqlite_file(path: str) -> None:
+    """The database's directory is made owner-only (0700) when we create it, and the file is
+    owner-only (0600) always; SQLite gives its -wal and -shm files the file's mode."""
+    if not path or path == ":memory:" or "?" in path:
+        return
+    file = Path(path)
+    if not file.parent.exists():
+        file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(file, os.O_CREAT | os.O_RDWR, 0o600))
+    if file.stat().st_mode & 0o077:
+        file.chmod(0o600)
+    for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if extra.exists() and extra.stat().st_mode & 0o077:
+            extra.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if url.startswith("sqlite:///"):
+            _private_sqlite_file(url.removeprefix("sqlite:///"))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
 
         @event.listens_for(engine, "connect")
@@ -68,7 +84,7 @@ def migrate(url: str | None = None) -> None:
     """Bring the database to the newest schema. Safe to run on every start."""
     url = url or get_settings().effective_database_url
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(url.removeprefix("sqlite:///"))
     command.upgrade(alembic_config(url), "head")
 
 

@@ -21,6 +21,10 @@ class User(SQLModel, table=True):
     # casefolded username, so "Alice" and "alice" cannot both register
     username_key: str = Field(max_length=32, unique=True, index=True)
     display_name: str = Field(max_length=32)
+    # validation.display_name_key(display_name): names that look alike share it. Unique; NULL
+    # only for an account whose name already collided with an older one's before keys existed.
+    display_name_key: str | None = Field(default=None, max_length=160, unique=True, index=True,
+                                         nullable=True)
     password_hash: str = Field(max_length=255)
     # bumped on "log out everywhere" and on password change; older JWTs stop verifying
     token_version: int = Field(default=0)
@@ -91,3 +95,14 @@ class UserPreferences(SQLModel, table=True):
     auto_gain_control: bool = Field(default=True)
     join_leave_sounds: bool = Field(default=True)
     theme: str = Field(default="system", max_length=8, sa_column_kwargs={"server_default": "system"})
+
+
+class EndedSession(SQLModel, table=True):
+    """A session token that was logged out: refused until it would have expired anyway."""
+
+    __tablename__ = "ended_sessions"
+
+    session_id: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # when the token expires; the row may be pruned after that
+    expires_at: datetime = Field(index=True)

@@ -25,6 +25,13 @@ TOPICS = frozenset({ONLINE, MEMBERS, ROOMS})
 
 CONNECTION_TTL_SECONDS = 45.0   # a worker refreshes its connections well within this
 HEARTBEAT_SECONDS = 15.0
+# Webhooks: one made longer ago than this is refused (a replay, or too late to matter: the
+# reconciliation with LiveKit's own listing covers it). An event id is remembered for longer,
+# so no replay is ever both unremembered and fresh. (LiveKit signs each one for minutes.)
+STALE_EVENT_SECONDS = 600
+SEEN_EVENT_SECONDS = 900
+# The key of a room's room-level record in the per-participant ledger.
+ROOM_RECORD = ""
 
 
 class OverCapacity(Exception):
@@ -94,7 +101,27 @@ def hinted_join(current: Member | None, identity: str, name: str) -> Member:
     return current if current is not None else Member(identity, name or identity)
 
 
+def event_admission(ledger: dict[str, int], identity: str, created_at: int,
+                    room_finished: bool) -> bool:
+    """Whether an event made at `created_at` comes too late for what its room's `ledger`
+    ("p:" + identity -> newest applied, ROOM_RECORD -> the room's end, "*" -> newest in the
+    room) already holds; if not, records it there. Pure, so both stores share it."""
+    identity = "p:" + identity
+    if room_finished:
+        if created_at < ledger.get("*", 0):
+            return False
+        ledger[ROOM_RECORD] = max(ledger.get(ROOM_RECORD, 0), created_at)
+    else:
+        if created_at < max(ledger.get(identity, 0), ledger.get(ROOM_RECORD, 0)):
+            return False
+        ledger[identity] = max(ledger.get(identity, 0), created_at)
+    ledger["*"] = max(ledger.get("*", 0), created_at)
+    return True
+
+
 class PresenceStore(Protocol):
+    async def admit_event(self, event_id: str, room: str, identity: str, created_at: int,
+                          *, room_finished: bool) -> bool: ...
     async def connect(self, conn: Connection, *, max_total: int, max_per_user: int) -> None: ...
     async def disconnect(self, conn_id: str, sid: str) -> bool: ...
     async def refresh(self, conns: Iterable[Connection]) -> None: ...
@@ -117,6 +144,27 @@ class MemoryPresenceStore:
         self._conns: dict[str, tuple[Connection, float]] = {}
         self._rooms: dict[str, dict[str, Member]] = {}
         self._changes: asyncio.Queue[frozenset[str]] = asyncio.Queue()
+        self._seen_events: dict[str, float] = {}     # event id -> when to forget it
+        self._ledgers: dict[str, tuple[dict[str, int], float]] = {}  # room -> (ledger, forget)
+        self._wall_clock = time.time
+
+    async def admit_event(self, event_id: str, room: str, identity: str, created_at: int,
+                          *, room_finished: bool) -> bool:
+        now = self._wall_clock()
+        if len(self._seen_events) > 10_000 or len(self._ledgers) > 10_000:
+            self._seen_events = {e: t for e, t in self._seen_events.items() if t > now}
+            self._ledgers = {r: entry for r, entry in self._ledgers.items() if entry[1] > now}
+        if event_id:
+            if self._seen_events.get(event_id, 0) > now:
+                return False
+            self._seen_events[event_id] = now + SEEN_EVENT_SECONDS
+        ledger, forget = self._ledgers.get(room, ({}, 0))
+        if forget <= now:
+            ledger = {}
+        if not event_admission(ledger, identity, created_at, room_finished):
+            return False
+        self._ledgers[room] = (ledger, now + SEEN_EVENT_SECONDS)
+        return True
 
     def _sweep(self) -> None:
         now = self._clock()
@@ -192,9 +240,23 @@ class MemoryPresenceStore:
 SCREEN_SHARE_SOURCE = 3   # livekit TrackSource.SCREEN_SHARE
 
 
-async def apply_call_event(store: PresenceStore, event) -> bool:
-    """Apply one verified webhook (a `webhooks.CallEvent`); True if presence changed."""
+async def apply_call_event(store: PresenceStore, event, *, now: float | None = None) -> bool:
+    """Apply one verified webhook (a `webhooks.CallEvent`); True if presence changed.
+
+    A signed webhook can be captured and sent again, so an event whose id was seen already, one
+    made before the newest applied for that participant (or that room's end), and one older
+    than STALE_EVENT_SECONDS are dropped."""
     room, identity = event.room_name, event.identity
+    created_at = event.created_at if isinstance(event.created_at, int) else 0
+    if created_at and created_at < (time.time() if now is None else now) - STALE_EVENT_SECONDS:
+        return False
+    applies = (event.kind == "room_finished" or identity and (
+        event.kind in ("participant_joined", "participant_left", "participant_connection_aborted")
+        or event.kind in ("track_published", "track_unpublished") and event.screen_share))
+    if applies:
+        if not await store.admit_event(event.event_id, room, identity, created_at,
+                                       room_finished=event.kind == "room_finished"):
+            return False
     if event.kind == "room_finished":
         changed = await store.clear_room(room)
     elif not identity:

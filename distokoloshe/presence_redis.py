@@ -7,6 +7,9 @@ Keys (one Redis, not a cluster: the scripts touch keys they compute):
 - `dtk:presence:user:<id>`  zset, that user's connection ids -> expiry
 - `dtk:presence:rooms`      set of LiveKit room names with someone in them
 - `dtk:presence:room:<name>` hash, identity -> member JSON
+- `dtk:presence:event:<id>`  a webhook event already taken (SET NX, expires)
+- `dtk:presence:ledger:<name>` hash, "p:<identity>" -> newest applied event's time, "" -> the room's
+  end, "*" -> newest in the room (expires): replays of older events are dropped
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from redis.exceptions import RedisError, WatchError
 
 from distokoloshe.presence import (
     CONNECTION_TTL_SECONDS,
+    ROOM_RECORD,
+    SEEN_EVENT_SECONDS,
     TOPICS,
     Connection,
     Member,
@@ -93,6 +98,27 @@ return 1
 """
 
 
+# KEYS: the room's ledger. ARGV: identity, created at, "1" for the room's end, ttl (s), the
+# room record's field. The same rule as presence.event_admission, atomic across workers.
+_ADMIT = """
+local created = tonumber(ARGV[2])
+local newest = tonumber(redis.call('HGET', KEYS[1], '*') or '0')
+if ARGV[3] == '1' then
+  if created < newest then return 0 end
+  local ended = tonumber(redis.call('HGET', KEYS[1], ARGV[5]) or '0')
+  redis.call('HSET', KEYS[1], ARGV[5], math.max(ended, created))
+else
+  local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+  local ended = tonumber(redis.call('HGET', KEYS[1], ARGV[5]) or '0')
+  if created < math.max(last, ended) then return 0 end
+  redis.call('HSET', KEYS[1], ARGV[1], math.max(last, created))
+end
+redis.call('HSET', KEYS[1], '*', math.max(newest, created))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+return 1
+"""
+
+
 class RedisPresenceStore:
     def __init__(self, url: str, *, ttl: float = CONNECTION_TTL_SECONDS) -> None:
         self._ttl = ttl
@@ -101,6 +127,17 @@ class RedisPresenceStore:
         self._sweep = self._redis.register_script(_SWEEP)
         self._connect = self._redis.register_script(_CONNECT)
         self._disconnect = self._redis.register_script(_DISCONNECT)
+        self._admit = self._redis.register_script(_ADMIT)
+
+    async def admit_event(self, event_id: str, room: str, identity: str, created_at: int,
+                          *, room_finished: bool) -> bool:
+        if event_id and not await self._redis.set(f"{PREFIX}event:{event_id}", "1", nx=True,
+                                                  ex=SEEN_EVENT_SECONDS):
+            return False
+        return bool(await self._admit(
+            keys=[f"{PREFIX}ledger:{room}"],
+            args=["p:" + identity, int(created_at), "1" if room_finished else "0",
+                  SEEN_EVENT_SECONDS, ROOM_RECORD]))
 
     async def connect(self, conn: Connection, *, max_total: int, max_per_user: int) -> None:
         now = time.time()

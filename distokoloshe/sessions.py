@@ -1,8 +1,11 @@
-"""Session tokens: HS256 JWTs that name a user and that user's token version."""
+"""Session tokens: HS256 JWTs that name a user, that user's token version and a random session
+id (`jti`), by which log-out ends that one token (see accounts.end_session)."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
+import secrets
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -10,6 +13,7 @@ import jwt
 from distokoloshe.settings import Settings, get_settings
 
 ALGORITHM = "HS256"
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,6 +21,7 @@ class SessionClaims:
     user_id: int
     token_version: int
     expires_at: datetime
+    session_id: str
 
 
 class InvalidSession(Exception):
@@ -36,6 +41,7 @@ def issue_session_token(
         "exp": int((now + timedelta(days=settings.session_days)).timestamp()),
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
+        "jti": secrets.token_urlsafe(16),
     }
     return jwt.encode(claims, settings.require_jwt_secret(), algorithm=ALGORITHM)
 
@@ -51,14 +57,17 @@ def verify_session_token(token: object, *, settings: Settings | None = None) -> 
             algorithms=[ALGORITHM],  # never trust the token's own "alg"
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
         )
         user_id = int(claims["sub"])
         version = claims.get("ver")
-        if not isinstance(version, int):
+        session_id = claims.get("jti")
+        if (not isinstance(version, int) or not isinstance(session_id, str)
+                or not _SESSION_ID.fullmatch(session_id)):
             raise InvalidSession("malformed session")
         # an expiry past year 9999 passes PyJWT but is no datetime
         expires_at = datetime.fromtimestamp(claims["exp"], timezone.utc)
     except (jwt.PyJWTError, ValueError, TypeError, OverflowError, OSError) as error:
         raise InvalidSession(str(error)) from error
-    return SessionClaims(user_id=user_id, token_version=version, expires_at=expires_at)
+    return SessionClaims(user_id=user_id, token_version=version, expires_at=expires_at,
+                         session_id=session_id)

@@ -5,15 +5,22 @@ Each function returns the clean value or raises InvalidInput with a message fit 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from importlib import resources
+
+import disarm
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,32}")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 DISPLAY_NAME_MAX = 32
 ROOM_NAME_MAX = 48
+# The stored key of a display name: case folding and confusable mapping can lengthen it.
+DISPLAY_NAME_KEY_MAX = 160
 # Refuse absurd payloads before doing any Unicode work on them.
 RAW_INPUT_MAX = 1024
+COMMON_PASSWORD = "This password is too common; choose another."
 
 # Bidirectional overrides and isolates can make a name render as something else.
 _BIDI_CONTROLS = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
@@ -21,6 +28,21 @@ _BIDI_CONTROLS = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
 
 # JSON can carry lone UTF-16 surrogates ("\ud800"); Python keeps them, UTF-8 cannot encode them.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# Characters that render as nothing (Unicode's Default_Ignorable_Code_Point, less what is
+# refused outright): format characters (category Cf: zero-width space and joiners, soft
+# hyphen, word joiner, BOM, tags...), variation selectors, the combining grapheme joiner and
+# the Hangul and Khmer fillers. A display name is stored and compared without them.
+_INVISIBLE_EXTRA = ({0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0}
+                    | set(range(0x180B, 0x1810)) | set(range(0xFE00, 0xFE10))
+                    | set(range(0xE0100, 0xE01F0)))
+
+# TR39's skeleton also folds look-alikes within Latin itself, which disarm deliberately leaves
+# out (it serves prose): capital I, digit one and the vertical bar look like a small L, digit
+# zero like an O, and "rn" like "m". Applied after case folding, so small i goes with capital
+# I (or "ALICE" and "Alice" would differ): "Kim" and "Klm" share a key, a price worth paying.
+_LATIN_LOOKALIKES = str.maketrans({"i": "l", "1": "l", "|": "l", "0": "o"})
 
 
 class InvalidInput(ValueError):
@@ -53,8 +75,13 @@ def _as_text(value: object, field: str) -> str:
     return value
 
 
-def _clean_name(value: object, field: str, max_length: int, *, required: bool) -> str:
-    text = unicodedata.normalize("NFC", _as_text(value, field))
+def _clean_name(value: object, field: str, max_length: int, *, required: bool,
+                form: str = "NFC") -> str:
+    text = unicodedata.normalize(form, _as_text(value, field))
+    if form == "NFKC":
+        if any(ord(char) in _BIDI_CONTROLS for char in text):
+            raise InvalidInput(f"{field} contains characters that are not allowed.")
+        text = "".join(char for char in text if not _invisible(char))
     text = " ".join(text.split())  # trim and collapse runs of whitespace
     if not text:
         if required:
@@ -66,6 +93,10 @@ def _clean_name(value: object, field: str, max_length: int, *, required: bool) -
     if len(text) > max_length:
         raise InvalidInput(f"{field} must be at most {max_length} characters.")
     return text
+
+
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or ord(char) in _INVISIBLE_EXTRA
 
 
 def clean_username(value: object) -> str:
@@ -81,7 +112,9 @@ def username_key(username: str) -> str:
     return username.casefold()
 
 
-def clean_password(value: object) -> str:
+def clean_password_to_check(value: object) -> str:
+    """A password as typed at log-in: the same normalization and form as a new one, without
+    refusing common ones (an account may predate that rule)."""
     text = _as_text(value, "Password")
     # NFKC so the same password typed on different keyboards hashes the same.
     text = unicodedata.normalize("NFKC", text)
@@ -93,8 +126,50 @@ def clean_password(value: object) -> str:
     return text
 
 
+def clean_password(value: object) -> str:
+    """A new password: well formed, and not one of the most common ones."""
+    text = clean_password_to_check(value)
+    if is_common_password(text):
+        raise InvalidInput(COMMON_PASSWORD)
+    return text
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The most used passwords of at least 8 characters, case-folded: the 11,611 such entries
+    of zxcvbn's list of the 30,000 most common (MIT licence; drawn from leaked passwords)."""
+    text = resources.files("distokoloshe").joinpath("data/common_passwords.txt").read_text(
+        encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line)
+
+
+def is_common_password(password: str) -> bool:
+    """True if `password` is, ignoring case, one of the most common passwords."""
+    return password.casefold() in _common_passwords()
+
+
 def clean_display_name(value: object, *, fallback: str) -> str:
-    return _clean_name(value, "Display name", DISPLAY_NAME_MAX, required=False) or fallback
+    """NFKC (so fullwidth and styled letters become plain ones), without invisible characters,
+    whitespace collapsed; refused if it holds controls or bidi overrides, or is too long."""
+    text = _clean_name(value, "Display name", DISPLAY_NAME_MAX, required=False,
+                       form="NFKC") or fallback
+    if len(display_name_key(text)) > DISPLAY_NAME_KEY_MAX:
+        raise InvalidInput("Display name is too long.")
+    return text
+
+
+def display_name_key(name: str) -> str:
+    """What two display names must not share: a skeleton in the manner of Unicode TR39, case
+    folded, so names that look alike (Cyrillic "а" for Latin "a", "I" for "l", "rn" for "m",
+    another case, invisible characters) get the same key. Confusables come from disarm's copy of
+    the TR39 table, folded toward Latin with TR39's own targets for digits."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(char for char in text if not _invisible(char))
+    text = disarm.normalize_confusables(text, digit_policy="tr39").casefold()
+    # folding case can make letters that have look-alikes again
+    text = disarm.normalize_confusables(text, digit_policy="tr39")
+    text = text.translate(_LATIN_LOOKALIKES).replace("rn", "m")
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def clean_room_name(value: object) -> str:

@@ -29,6 +29,8 @@ class CallEvent:
     participant_sid: str = ""
     screen_share: bool = False   # a track event about a screen-share video track
     session_version: str = ""    # what the participant's join token said (livekit_tokens)
+    event_id: str = ""           # LiveKit's id of this event: a replay carries the same one
+    created_at: int = 0          # when LiveKit made it, unix seconds
 
 
 def verify(body: bytes, authorization: str, *, settings: Settings | None = None) -> CallEvent:
@@ -52,4 +54,5 @@ def verify(body: bytes, authorization: str, *, settings: Settings | None = None)
         screen_share=event.HasField("track") and event.track.source == api.TrackSource.SCREEN_SHARE,
         session_version=(participant.attributes.get(SESSION_VERSION_ATTRIBUTE, "")
                          if participant else ""),
+        event_id=event.id, created_at=event.created_at,
     )

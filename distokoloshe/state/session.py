@@ -64,6 +64,10 @@ class SessionState(rx.State):
         self.username = username
         self.display_name = display_name
 
+    def _renew_session(self, token: str) -> None:
+        """This tab keeps its sign-in under a fresh token (after a password change)."""
+        self.session_token = token
+
     def _end_session(self) -> None:
         self._verified_user_id = 0
         self.session_token = ""
@@ -114,8 +118,13 @@ class SessionState(rx.State):
 
     @rx.event
     async def sign_out(self):
-        """Log out of this tab's session."""
+        """Log out of this tab's session, which stops its token from working anywhere."""
         await hub.unsubscribe(sid=self.router.session.session_id)
+        try:
+            await run_as_user(self.session_token, accounts.end_session,
+                              token=self.session_token)
+        except NotSignedIn:
+            pass
         self._end_session()
         return rx.redirect(routes.LOGIN, replace=True)
 

@@ -187,6 +187,35 @@ def test_display_and_room_name_rules(value):
     assert validation.clean_room_name(room) == room
 
 
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\ufe0f", "\u034f",
+             "\U000e0041", "\u180e"]
+
+
+@FUZZ
+@given(value=st.one_of(any_text, json_value), invisible=st.lists(st.sampled_from(INVISIBLE),
+                                                                  min_size=1, max_size=4),
+       where=st.integers(0, 40))
+def test_display_names_are_nfkc_without_invisibles_and_their_keys_ignore_hiding(
+        value, invisible, where):
+    try:
+        display = validation.clean_display_name(value, fallback="fallback")
+    except validation.InvalidInput:
+        return
+    assert unicodedata.normalize("NFKC", display) == display
+    assert not any(unicodedata.category(c) == "Cf" for c in display)
+    key = validation.display_name_key(display)
+    assert len(key) <= validation.DISPLAY_NAME_KEY_MAX
+    # the same name with invisible characters slipped in is the same name
+    hidden = display[:where] + "".join(invisible) + display[where:]
+    try:
+        again = validation.clean_display_name(hidden, fallback="fallback")
+    except validation.InvalidInput:
+        return  # now too long, say
+    assert validation.display_name_key(again) == key
+    assert validation.display_name_key(display.upper()) == validation.display_name_key(
+        display.lower()) or not display.isascii()
+
+
 # -- accounts -------------------------------------------------------------------------------------
 
 @FUZZ

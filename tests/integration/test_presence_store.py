@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 
 import pytest
 import redis
@@ -183,3 +184,67 @@ async def test_refresh_rebuilds_connections_after_redis_loses_them(redis_url):
 def test_members_round_trip_through_json():
     member = Member("3", "Zo", "PZ", screen=True)
     assert Member.from_dict(dataclasses.asdict(member)) == member
+
+
+def signed(kind: str, identity: str, event_id: str, created_at: int, sid: str = "",
+           name: str = "") -> CallEvent:
+    return CallEvent(kind=kind, room_name=ROOM, identity=identity, participant_name=name,
+                     participant_sid=sid, event_id=event_id, created_at=created_at)
+
+
+async def test_a_replayed_webhook_does_not_bring_back_a_ghost(workers):
+    """A captured, validly signed participant_joined sent again, to the same worker or
+    another, after the participant left: nobody sees them in the call."""
+    one, two = workers
+    now = int(time.time())
+    joined = signed("participant_joined", "1", "EV_join", now - 5, "PA1", "Ann")
+    assert await presence.apply_call_event(one, joined)
+    assert await presence.apply_call_event(two, signed("participant_left", "1", "EV_left",
+                                                       now - 2, "PA1"))
+    assert not await presence.apply_call_event(one, joined)
+    assert not await presence.apply_call_event(two, joined)
+    # the same old event under a new id (or none) is still older than what was applied
+    assert not await presence.apply_call_event(two, dataclasses.replace(joined, event_id="EV_x"))
+    assert await one.members() == {} and await two.members() == {}
+    # a real later join still counts
+    assert await presence.apply_call_event(two, signed("participant_joined", "1", "EV_again",
+                                                       now, "PA2", "Ann"))
+    assert [m.participant_sid for m in (await one.members())[ROOM]] == ["PA2"]
+
+
+async def test_a_replayed_room_end_does_not_empty_a_live_call(workers):
+    one, two = workers
+    now = int(time.time())
+    finished = signed("room_finished", "", "EV_end", now - 10)
+    assert not await presence.apply_call_event(one, finished)  # nobody there: no change
+    assert await presence.apply_call_event(two, signed("participant_joined", "2", "EV_j2",
+                                                       now - 1, "PB1", "Ben"))
+    assert not await presence.apply_call_event(two, dataclasses.replace(finished, event_id="EV_n"))
+    assert not await presence.apply_call_event(one, finished)
+    assert [m.identity for m in (await one.members())[ROOM]] == ["2"]
+    # and a join from before the room ended stays ended
+    assert await presence.apply_call_event(one, signed("room_finished", "", "EV_end2", now))
+    assert not await presence.apply_call_event(two, signed("participant_joined", "3", "EV_j3",
+                                                           now - 3, "PC1", "Cy"))
+    assert await two.members() == {}
+
+
+async def test_a_stale_webhook_is_dropped(workers):
+    one, _two = workers
+    old = int(time.time()) - presence.STALE_EVENT_SECONDS - 60
+    assert not await presence.apply_call_event(one, signed("participant_joined", "4", "EV_old",
+                                                           old, "PD1", "Di"))
+    assert await one.members() == {}
+
+
+async def test_seen_event_ids_are_shared_by_the_workers_and_expire(workers):
+    one, two = workers
+    now = int(time.time())
+    assert await one.admit_event("EV_once", ROOM, "5", now, room_finished=False)
+    assert not await two.admit_event("EV_once", ROOM, "5", now, room_finished=False)
+    assert not await one.admit_event("EV_once", ROOM, "5", now, room_finished=False)
+    if isinstance(one, RedisPresenceStore):
+        ttl = await one._redis.ttl("dtk:presence:event:EV_once")
+        assert 0 < ttl <= presence.SEEN_EVENT_SECONDS
+        assert 0 < await one._redis.ttl(f"dtk:presence:ledger:{ROOM}") <= \
+            presence.SEEN_EVENT_SECONDS

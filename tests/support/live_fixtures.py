@@ -104,11 +104,17 @@ def account_maker(database_url: str, prefix: str):
 
     def create(display_name: str = "", *, username: str | None = None) -> str:
         username = username or prefix + secrets.token_hex(5)
-        with Session(engine) as session:
-            accounts.register(session=session, username=username, password=PASSWORD,
-                              display_name=display_name)
-            session.commit()
-        return username
+        for attempt in range(1, 100):  # display names are unique: "Python peer 2" and so on
+            name = display_name if attempt == 1 else f"{display_name} {attempt}"
+            try:
+                with Session(engine) as session:
+                    accounts.register(session=session, username=username, password=PASSWORD,
+                                      display_name=name)
+                    session.commit()
+                return username
+            except accounts.DisplayNameTaken:
+                continue
+        raise AssertionError(f"no free display name like {display_name!r}")
 
     try:
         yield create

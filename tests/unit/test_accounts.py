@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import Session, select
 
 from distokoloshe import accounts, passwords, sessions
-from distokoloshe.models import User
+from distokoloshe.models import EndedSession, User
 from distokoloshe.validation import InvalidInput
 
 PASSWORD = "correct horse battery staple"
@@ -210,3 +211,109 @@ def test_concurrent_registration_of_the_same_name_lets_only_one_win(db_session, 
     assert len(outcome) == 1 and isinstance(outcome[0], accounts.UsernameTaken), outcome
     with Session(engine) as check:
         assert [u.id for u in check.exec(select(User)).all()] == [first.id]
+
+
+# -- log-out ends the session -------------------------------------------------------------------
+
+def test_log_out_ends_that_token_and_no_other(db_session):
+    user = accounts.register(session=db_session, username="lulu", password=PASSWORD)
+    here, elsewhere = accounts.session_token_for(user), accounts.session_token_for(user)
+    accounts.end_session(session=db_session, user=user, token=here)
+    assert accounts.user_for_session_token(session=db_session, token=here) is None
+    assert accounts.user_for_session_token(session=db_session, token=elsewhere).id == user.id
+    accounts.end_session(session=db_session, user=user, token=here)  # again: harmless
+    db_session.commit()
+    assert accounts.user_for_session_token(session=db_session, token=here) is None
+
+
+def test_log_out_cannot_end_another_users_session(db_session):
+    mine = accounts.register(session=db_session, username="mine", password=PASSWORD)
+    theirs = accounts.register(session=db_session, username="theirs", password=PASSWORD)
+    their_token = accounts.session_token_for(theirs)
+    accounts.end_session(session=db_session, user=mine, token=their_token)
+    assert accounts.user_for_session_token(session=db_session, token=their_token).id == theirs.id
+
+
+def test_ended_sessions_are_kept_until_their_tokens_expire(db_session):
+    user = accounts.register(session=db_session, username="nina", password=PASSWORD)
+    now = datetime.now(timezone.utc)
+    old = sessions.issue_session_token(user.id, user.token_version, now=now - timedelta(days=8))
+    stale = EndedSession(session_id="expired-session-id-00", user_id=user.id,
+                         expires_at=now - timedelta(days=1))
+    db_session.add(stale)
+    db_session.flush()
+    current = accounts.session_token_for(user)
+    accounts.end_session(session=db_session, user=user, token=current)
+    accounts.end_session(session=db_session, user=user, token=old)  # expired: nothing to end
+    rows = db_session.exec(select(EndedSession)).all()
+    assert [row.session_id for row in rows] == [
+        sessions.verify_session_token(current).session_id]
+    assert rows[0].expires_at > now + timedelta(days=6)
+
+
+# -- passwords --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password", ["12345678", "password", "Password"])
+def test_register_refuses_the_most_common_passwords(db_session, password):
+    with pytest.raises(InvalidInput, match="too common"):
+        accounts.register(session=db_session, username="olga", password=password)
+    assert db_session.exec(select(User)).all() == []
+
+
+@SQLITE_ONLY
+def test_an_older_account_with_a_common_password_can_still_log_in(db_session):
+    db_session.add(User(username="pat", username_key="pat", display_name="Pat",
+                        password_hash=passwords.hash_password("password")))
+    db_session.flush()
+    assert accounts.authenticate(session=db_session, username="pat", password="password")
+    with pytest.raises(InvalidInput, match="too common"):
+        accounts.change_password(session=db_session, user=db_session.exec(select(User)).one(),
+                                 current="password", new="12345678")
+
+
+@SQLITE_ONLY
+def test_change_password_hands_back_a_token_that_works_while_older_ones_stop(db_session):
+    user = accounts.register(session=db_session, username="quinn", password=PASSWORD)
+    other_tab = accounts.session_token_for(user)
+    fresh = accounts.change_password(session=db_session, user=user, current=PASSWORD,
+                                     new="a brand new passphrase")
+    assert accounts.user_for_session_token(session=db_session, token=fresh).id == user.id
+    assert accounts.user_for_session_token(session=db_session, token=other_tab) is None
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("current", [None, 5, ["x"], "short", "x" * 5000])
+def test_change_password_with_junk_for_the_current_one_says_it_is_wrong(db_session, current):
+    user = accounts.register(session=db_session, username="rita", password=PASSWORD)
+    with pytest.raises(InvalidInput, match="Current password is wrong"):
+        accounts.change_password(session=db_session, user=user, current=current,
+                                 new="a brand new passphrase")
+
+
+# -- display names ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("look_alike", ["Alice", "alice", "ALICE", "\u0430lice", "AIice",
+                                        "Ali\u200bce", "\uff21lice", "Al\u0456ce"])
+def test_register_refuses_a_display_name_that_looks_like_anothers(db_session, look_alike):
+    accounts.register(session=db_session, username="alice1", password=PASSWORD,
+                      display_name="Alice")
+    with pytest.raises(accounts.DisplayNameTaken, match="display name"):
+        accounts.register(session=db_session, username="mallory", password=PASSWORD,
+                          display_name=look_alike)
+    assert [u.username for u in db_session.exec(select(User)).all()] == ["alice1"]
+
+
+def test_a_username_as_the_fallback_name_counts_too(db_session):
+    accounts.register(session=db_session, username="sam", password=PASSWORD,
+                      display_name="S\u0430m")  # Cyrillic а
+    with pytest.raises(accounts.DisplayNameTaken):
+        accounts.register(session=db_session, username="SAM_", password=PASSWORD,
+                          display_name="SAM")
+    user = accounts.register(session=db_session, username="sam2", password=PASSWORD)
+    assert user.display_name == "sam2" and user.display_name_key == "sam2"
+
+
+def test_display_name_is_stored_clean_with_its_key(db_session):
+    user = accounts.register(session=db_session, username="tom", password=PASSWORD,
+                             display_name="\uff34om\u200b")
+    assert (user.display_name, user.display_name_key) == ("Tom", "tom")

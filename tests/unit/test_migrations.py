@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import stat
+from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -11,7 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, select
 
-from distokoloshe import db, models, rooms
+from distokoloshe import accounts, db, models, rooms
 from distokoloshe.models import User
 from distokoloshe.settings import get_settings
 
@@ -144,3 +147,58 @@ def test_rebuilding_the_rooms_table_keeps_everything_that_points_at_rooms(tmp_pa
     finally:
         engine.dispose()
 
+
+
+def _sqlite_only(url: str) -> None:
+    if not url.startswith("sqlite"):
+        pytest.skip("file modes are SQLite's")
+
+
+def test_the_sqlite_database_and_its_new_directory_are_owner_only(db_url, tmp_path):
+    _sqlite_only(db_url)
+    url = f"sqlite:///{tmp_path / 'fresh' / 'data' / 'app.db'}"
+    db.migrate(url)
+    path = tmp_path / "fresh" / "data" / "app.db"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if extra.exists():
+            assert stat.S_IMODE(extra.stat().st_mode) & 0o077 == 0
+
+
+def test_an_existing_world_readable_database_is_made_owner_only(db_url, tmp_path):
+    _sqlite_only(db_url)
+    path = tmp_path / "old.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    db.migrate(f"sqlite:///{path}")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_0007_keys_display_names_and_keeps_accounts_that_already_look_alike(db_url):
+    command.upgrade(db.alembic_config(db_url), "0005")
+    engine = db.make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            for number, name in enumerate(("Alice", "\u0430lice", "ALICE", "Bob")):  # Cyrillic а
+                connection.execute(sa.text(
+                    "INSERT INTO users (username, username_key, display_name, password_hash,"
+                    " token_version, created_at) VALUES (:u, :u, :d, 'x', 0, :now)"),
+                    {"u": f"user{number}", "d": name,
+                     "now": datetime.now(timezone.utc)})
+        command.upgrade(db.alembic_config(db_url), "head")
+        with Session(engine) as session:
+            keys = {user.display_name: user.display_name_key
+                    for user in session.exec(select(User).order_by(User.id))}
+            assert keys == {"Alice": "allce", "\u0430lice": None, "ALICE": None, "Bob": "bob"}
+            with pytest.raises(accounts.DisplayNameTaken):
+                accounts.register(session=session, username="newcomer",
+                                  password="correct horse battery", display_name="alice")
+        unique = {index["name"]: index["unique"]
+                  for index in sa.inspect(engine).get_indexes("users")}
+        assert bool(unique["ix_users_display_name_key"]) is True
+        assert "ended_sessions" in sa.inspect(engine).get_table_names()
+        command.downgrade(db.alembic_config(db_url), "0005")
+        assert "ended_sessions" not in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

@@ -31,7 +31,8 @@ def _claims(**changes) -> dict:
     settings = get_settings()
     now = int(datetime.now(timezone.utc).timestamp())
     claims = {"sub": "7", "ver": 0, "iat": now, "exp": now + DAY,
-              "iss": settings.jwt_issuer, "aud": settings.jwt_audience}
+              "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+              "jti": "session-id-of-22-chars"}
     claims.update(changes)
     return {key: value for key, value in claims.items() if value is not None}
 
@@ -81,6 +82,12 @@ def test_just_expired_token_is_rejected():
         verify_session_token(issue_session_token(1, 0, now=issued))
 
 
+def test_every_token_names_its_own_session():
+    first, second = issue_session_token(7, 0), issue_session_token(7, 0)
+    assert verify_session_token(first).session_id != verify_session_token(second).session_id
+    assert len(verify_session_token(first).session_id) >= 16
+
+
 def test_hand_made_hs256_token_with_all_claims_is_accepted():
     # Guards the rejections below: they fail for the one thing each changes.
     assert verify_session_token(_sign(_claims())).user_id == 7
@@ -128,7 +135,7 @@ def test_wrong_issuer_is_rejected():
         verify_session_token(issue_session_token(1, 0, settings=other))
 
 
-@pytest.mark.parametrize("missing", ["sub", "ver", "iat", "exp", "iss", "aud"])
+@pytest.mark.parametrize("missing", ["sub", "ver", "iat", "exp", "iss", "aud", "jti"])
 def test_token_missing_a_claim_is_rejected(missing):
     with pytest.raises(InvalidSession):
         verify_session_token(_sign(_claims(**{missing: None})))
@@ -137,9 +144,10 @@ def test_token_missing_a_claim_is_rejected(missing):
 @pytest.mark.parametrize(
     "changes",
     [{"sub": "alice"}, {"sub": 7}, {"sub": ""}, {"ver": "0"}, {"ver": 1.5},
-     {"ver": [0]}, {"exp": "tomorrow"}, {"iat": "now"}],
+     {"ver": [0]}, {"exp": "tomorrow"}, {"iat": "now"}, {"jti": 5}, {"jti": "short"},
+     {"jti": "x" * 33}, {"jti": ["session-id-of-22-chars"]}],
     ids=["sub-not-number", "sub-int", "sub-empty", "ver-str", "ver-float", "ver-list",
-         "exp-str", "iat-str"],
+         "exp-str", "iat-str", "jti-int", "jti-short", "jti-long", "jti-list"],
 )
 def test_token_with_malformed_claims_is_rejected(changes):
     with pytest.raises(InvalidSession):

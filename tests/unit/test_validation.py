@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 
 import pytest
 
@@ -10,8 +11,11 @@ from distokoloshe.validation import (
     InvalidInput,
     clean_display_name,
     clean_password,
+    clean_password_to_check,
     clean_room_name,
     clean_username,
+    display_name_key,
+    is_common_password,
     room_name_key,
     username_key,
     well_formed,
@@ -142,6 +146,26 @@ def test_huge_password_is_refused_with_a_message(size):
         clean_password("p" * size)
 
 
+@pytest.mark.parametrize("password", ["12345678", "password", "PASSWORD", "PassWord",
+                                      "qwertyuiop", "iloveyou", "1qaz2wsx", "trustno1",
+                                      "Baseball", "superman"])
+def test_the_most_common_passwords_are_refused_ignoring_case(password):
+    with pytest.raises(InvalidInput, match="^This password is too common; choose another.$"):
+        clean_password(password)
+
+
+def test_the_common_password_list_ships_in_the_package_with_thousands_of_entries():
+    shipped = resources.files("distokoloshe").joinpath("data/common_passwords.txt")
+    entries = [line for line in shipped.read_text(encoding="utf-8").splitlines() if line]
+    assert len(entries) >= 3000
+    assert all(is_common_password(entry.upper()) for entry in entries[:50])
+
+
+def test_a_common_password_is_still_checked_at_log_in():
+    # An account may predate the rule: logging in with its password must keep working.
+    assert clean_password_to_check("password") == "password"
+
+
 # --------------------------------------------------------------------------- display names
 
 
@@ -198,6 +222,59 @@ def test_display_name_refuses_control_and_bidi_characters(name):
 def test_display_name_that_is_not_text_is_invalid_input(value):
     with pytest.raises(InvalidInput):
         clean_display_name(value, fallback="x")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Ali\u200bce", "Alice"),  # zero-width space
+        ("Ali\u200dce\u2060", "Alice"),  # zero-width joiner, word joiner
+        ("\ufeffAlice\u00ad", "Alice"),  # BOM, soft hyphen
+        ("Alice\ufe0f", "Alice"),  # variation selector
+        ("Al\u034fice", "Alice"),  # combining grapheme joiner
+        ("Alice\U000e0041", "Alice"),  # a tag character
+        ("\uff21\uff4c\uff49\uff43\uff45", "Alice"),  # fullwidth, NFKC
+        ("\U0001d400lice", "Alice"),  # mathematical bold A, NFKC
+        ("Ａ \u200b B", "A B"),
+    ],
+)
+def test_display_name_is_nfkc_normalized_without_invisible_characters(typed, stored):
+    assert clean_display_name(typed, fallback="x") == stored
+
+
+def test_a_display_name_of_only_invisible_characters_falls_back():
+    assert clean_display_name("\u200b\u200c\ufeff", fallback="alice") == "alice"
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "alice", "ALICE", "aLiCe",
+        "\u0430lice",  # Cyrillic а
+        "Ali\u0441e",  # Cyrillic с
+        "\u0391lice",  # Greek capital alpha
+        "AIice",  # capital I for small l
+        "A1ice",  # digit one for small l
+        "Ali\u200bce",  # zero-width space
+        "\uff21lice",  # fullwidth A
+        "  Alice  ",
+    ],
+)
+def test_names_that_look_alike_share_a_key(look_alike):
+    assert display_name_key(clean_display_name(look_alike, fallback="x")) == \
+        display_name_key("Alice")
+
+
+@pytest.mark.parametrize(("one", "other"), [("rnike", "mike"), ("B0B", "bob"),
+                                            ("\u0392\u039f\u0392", "BOB")])
+def test_latin_look_alikes_share_a_key(one, other):
+    assert display_name_key(one) == display_name_key(other)
+
+
+@pytest.mark.parametrize(("one", "other"), [("Alice", "Alicia"), ("Alice", "Alice 2"),
+                                            ("Bob", "Rob"), ("Zoë", "Zoe"), ("Sipho", "Siphon")])
+def test_different_names_have_different_keys(one, other):
+    assert display_name_key(one) != display_name_key(other)
 
 
 def test_huge_display_name_is_refused_with_a_message():
