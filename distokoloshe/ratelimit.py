@@ -1,4 +1,5 @@
-"""Rate limits for login and registration, per client IP, through the `limits` library.
+"""Rate limits for login and registration, per client IP, and for creating rooms, per user,
+through the `limits` library.
 
 Memory storage in the single-process default; Redis storage when REFLEX_REDIS_URL is
 set, so every worker counts against the same window.
@@ -25,12 +26,16 @@ from distokoloshe.settings import get_settings
 class Refusal:
     retry_after_seconds: int
 
-    def message(self, action: str) -> str:
+    @property
+    def wait(self) -> str:
+        """How long until the next attempt is allowed, for people: "45 seconds", "2 minutes"."""
         minutes = math.ceil(self.retry_after_seconds / 60)
         seconds = self.retry_after_seconds
-        wait = (f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 60
+        return (f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 60
                 else f"{minutes} minute{'s' if minutes != 1 else ''}")
-        return f"Too many {action} attempts from your network. Try again in {wait}."
+
+    def message(self, action: str) -> str:
+        return f"Too many {action} attempts from your network. Try again in {self.wait}."
 
 
 @functools.cache
@@ -55,6 +60,11 @@ def hit_login(client_ip: str) -> Refusal | None:
 
 def hit_registration(client_ip: str) -> Refusal | None:
     return _hit(get_settings().register_rate_limit, "register", client_ip)
+
+
+def hit_room_creation(user_id: int) -> Refusal | None:
+    """One room created by this user (per account, whichever address or tab it comes from)."""
+    return _hit(get_settings().room_create_rate_limit, "room-create", str(user_id))
 
 
 @dataclasses.dataclass
