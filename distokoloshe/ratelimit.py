@@ -91,3 +91,28 @@ class EventBudget:
 
     def seconds_until_next(self) -> float:
         return max(0.0, (1 - self.tokens) / self.rate)
+
+
+@dataclasses.dataclass
+class ReportBudget:
+    """How many reports (log entries a client asks for) one worker writes a window: so many
+    per reporter and so many in all. `suppressed` counts the window's refusals."""
+
+    per_reporter: int
+    in_all: int
+    window_seconds: float = 60.0
+    started: float = -math.inf
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    total: int = 0
+    suppressed: int = 0
+
+    def allow(self, reporter: str, now: float) -> bool:
+        if now - self.started >= self.window_seconds:  # a new window; forget the old one
+            self.started, self.counts, self.total, self.suppressed = now, {}, 0, 0
+        count = self.counts.get(reporter, 0)
+        if self.total >= self.in_all or count >= self.per_reporter:
+            self.suppressed += 1
+            return False
+        self.counts[reporter] = count + 1
+        self.total += 1
+        return True
