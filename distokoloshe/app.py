@@ -3,18 +3,21 @@ the states they feed. The theme is set in rxconfig.py."""
 
 import reflex as rx
 
-from distokoloshe import routes
+from distokoloshe import log_hygiene, routes
 from distokoloshe.api import api
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
+from distokoloshe.realtime.client_reports import log_frontend_exception
 from distokoloshe.realtime.flood_guard import guard_events
 from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.state.lobby import LobbyState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.session import SessionState
 
-app = rx.App(stylesheets=["/app.css"], api_transformer=api)
+log_hygiene.install()  # in every worker: no client token, JWT or control byte reaches a log
+app = rx.App(stylesheets=["/app.css"], api_transformer=api,
+             frontend_exception_handler=log_frontend_exception)
 
 app.add_page(lobby_page, route=routes.LOBBY, title="disTokoloshe",
              on_load=LobbyState.enter)

@@ -12,8 +12,12 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from distokoloshe import accounts, e2ee, livekit_tokens, rooms
+from distokoloshe import accounts, e2ee, livekit_tokens, ratelimit, rooms
 from distokoloshe.models import Room, RoomRemoval, User
+
+
+class CreatingTooFast(Exception):
+    """The user created rooms faster than ROOM_CREATE_RATE_LIMIT allows."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,7 +87,11 @@ def enter_last_room(*, session: Session, user: User) -> Entry | None:
 
 def create_and_enter(*, session: Session, user: User, name: object,
                      encryption_required: object = True) -> Entry:
-    """A new room of the user's, entered at once."""
+    """A new room of the user's, entered at once; every attempt counts against the user's
+    ROOM_CREATE_RATE_LIMIT (across workers with Redis), refused with CreatingTooFast."""
+    refusal = ratelimit.hit_room_creation(user.id)
+    if refusal is not None:
+        raise CreatingTooFast(f"You are creating rooms too fast. Try again in {refusal.wait}.")
     room = rooms.create_room(session=session, user=user, name=name,
                              encryption_required=encryption_required)
     return enter_room(session=session, user=user, room_id=room.id)

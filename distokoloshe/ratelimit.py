@@ -1,4 +1,5 @@
-"""Rate limits for login and registration, per client IP, through the `limits` library.
+"""Rate limits for login and registration, per client IP, and for creating rooms, per user,
+through the `limits` library.
 
 Memory storage in the single-process default; Redis storage when REFLEX_REDIS_URL is
 set, so every worker counts against the same window.
@@ -25,12 +26,16 @@ from distokoloshe.settings import get_settings
 class Refusal:
     retry_after_seconds: int
 
-    def message(self, action: str) -> str:
+    @property
+    def wait(self) -> str:
+        """How long until the next attempt is allowed, for people: "45 seconds", "2 minutes"."""
         minutes = math.ceil(self.retry_after_seconds / 60)
         seconds = self.retry_after_seconds
-        wait = (f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 60
+        return (f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 60
                 else f"{minutes} minute{'s' if minutes != 1 else ''}")
-        return f"Too many {action} attempts from your network. Try again in {wait}."
+
+    def message(self, action: str) -> str:
+        return f"Too many {action} attempts from your network. Try again in {self.wait}."
 
 
 @functools.cache
@@ -57,6 +62,11 @@ def hit_registration(client_ip: str) -> Refusal | None:
     return _hit(get_settings().register_rate_limit, "register", client_ip)
 
 
+def hit_room_creation(user_id: int) -> Refusal | None:
+    """One room created by this user (per account, whichever address or tab it comes from)."""
+    return _hit(get_settings().room_create_rate_limit, "room-create", str(user_id))
+
+
 @dataclasses.dataclass
 class EventBudget:
     """How many events one websocket may still send: `burst` at once, refilled at `rate` a
@@ -81,3 +91,28 @@ class EventBudget:
 
     def seconds_until_next(self) -> float:
         return max(0.0, (1 - self.tokens) / self.rate)
+
+
+@dataclasses.dataclass
+class ReportBudget:
+    """How many reports (log entries a client asks for) one worker writes a window: so many
+    per reporter and so many in all. `suppressed` counts the window's refusals."""
+
+    per_reporter: int
+    in_all: int
+    window_seconds: float = 60.0
+    started: float = -math.inf
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    total: int = 0
+    suppressed: int = 0
+
+    def allow(self, reporter: str, now: float) -> bool:
+        if now - self.started >= self.window_seconds:  # a new window; forget the old one
+            self.started, self.counts, self.total, self.suppressed = now, {}, 0, 0
+        count = self.counts.get(reporter, 0)
+        if self.total >= self.in_all or count >= self.per_reporter:
+            self.suppressed += 1
+            return False
+        self.counts[reporter] = count + 1
+        self.total += 1
+        return True

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from distokoloshe import validation
 from distokoloshe.models import Room, RoomRemoval, User
+from distokoloshe.settings import get_settings
 
 
 class RoomNameTaken(Exception):
@@ -25,6 +27,10 @@ class NotRoomOwner(Exception):
 
 class RemovedFromRoom(Exception):
     pass
+
+
+class TooManyRooms(Exception):
+    """The user already owns as many rooms as one person may (MAX_ROOMS_PER_USER)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,10 +52,31 @@ def list_rooms(*, session: Session) -> list[RoomSummary]:
             for room, owner_name in rows]
 
 
+def _lock_rooms_of(session: Session, user: User) -> None:
+    """Hold the user's row until the transaction ends, so two creations by the same user (two
+    tabs, two workers) count their rooms one after the other: a row lock on PostgreSQL, the
+    database's write lock on SQLite. The update changes nothing."""
+    session.connection().execute(
+        update(User.__table__).where(User.__table__.c.id == user.id)
+        .values(token_version=User.__table__.c.token_version))
+
+
+def rooms_owned(*, session: Session, user: User) -> int:
+    return session.exec(select(func.count()).select_from(Room)
+                        .where(Room.owner_id == user.id)).one()
+
+
 def create_room(*, session: Session, user: User, name: object,
                 encryption_required: object = True) -> Room:
+    """A new room of the user's; TooManyRooms once they own MAX_ROOMS_PER_USER, counted in
+    this same transaction."""
     clean_name = validation.clean_room_name(name)
     key = validation.room_name_key(clean_name)
+    cap = get_settings().max_rooms_per_user
+    _lock_rooms_of(session, user)
+    if rooms_owned(session=session, user=user) >= cap:
+        raise TooManyRooms(f"You already have {cap} rooms, as many as one person may have. "
+                           "Delete one of them to create another.")
     taken = f"A room named “{clean_name}” already exists."
     if session.exec(select(Room.id).where(Room.name_key == key)).first() is not None:
         raise RoomNameTaken(taken)

@@ -6,7 +6,8 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse as parse_rate_limit
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     # `limits` notation; defaults are the product's policy.
     login_rate_limit: str = "20/15 minutes"
     register_rate_limit: str = "5/hour"
+    # Rooms one account may create: so many in a window, and so many at all. Every new room
+    # is pushed to every open lobby, so an unlimited creator would flood them all.
+    room_create_rate_limit: str = "10/minute"
+    max_rooms_per_user: int = Field(default=20, ge=1)
     # Events one websocket may send: a burst, then so many a second. A browser sends a
     # handful a second at most; a socket that floods loses its excess events, and its
     # connection once it has had another full burst refused.
@@ -58,6 +63,15 @@ class Settings(BaseSettings):
     # Lobby connections (tabs); across all workers when presence lives in Redis.
     max_connections: int = Field(default=500, ge=1)
     max_connections_per_user: int = Field(default=3, ge=1)
+
+    @field_validator("login_rate_limit", "register_rate_limit", "room_create_rate_limit")
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        try:
+            parse_rate_limit(value)
+        except ValueError as error:
+            raise ValueError("not a rate limit such as \"10/minute\"") from error
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets_in_production(self) -> Settings:

@@ -97,7 +97,8 @@ class RoomsState(SignedIn, rx.State):
                                         encryption_required="allow_unencrypted" not in fields)
         except NotSignedIn:
             return SessionState.session_failed
-        except (validation.InvalidInput, rooms.RoomNameTaken) as error:
+        except (validation.InvalidInput, rooms.RoomNameTaken, rooms.TooManyRooms,
+                calls.CreatingTooFast) as error:
             self.create_error = str(error)
             return None
         await hub.rooms_changed()

@@ -99,12 +99,14 @@ async def test_after_login_you_land_in_your_last_room_if_it_still_exists(new_pag
 
 async def test_a_room_far_down_a_long_list_opens_its_call_in_view(new_page, app, seed_user):
     owner_name = seed_user(display_name="Busy server")
+    # Three shelf-fillers own the first 59 (MAX_ROOMS_PER_USER is 20 each).
+    fillers = [seed_user(display_name=f"Filler {n}") for n in range(3)]
     engine = make_engine(app.database_url)
     with Session(engine) as session:
-        owner = session.exec(select(User).where(User.username == owner_name)).one()
         tag = secrets.token_hex(2)
         for n in range(59):
-            rooms.create_room(session=session, user=owner, name=f"Aisle {tag} {n:02d}")
+            filler = session.exec(select(User).where(User.username == fillers[n // 20])).one()
+            rooms.create_room(session=session, user=filler, name=f"Aisle {tag} {n:02d}")
         session.commit()
     engine.dispose()
     # The sixtieth comes through the app, which announces the whole list to every lobby.

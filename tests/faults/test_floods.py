@@ -1,5 +1,6 @@
 """Floods: one client's event flood does not starve anyone else; the login and registration
-rate limits and the connection caps hold when many processes hit them at once."""
+rate limits and the connection caps hold when many processes hit them at once; a client
+firing create_room gets no more rooms than the room limits allow."""
 
 from __future__ import annotations
 
@@ -14,15 +15,21 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
+from distokoloshe.models import Room
 from distokoloshe.state.call import CallState
 from distokoloshe.state.preferences import PreferencesState
+from distokoloshe.state.presence import PresenceState
+from distokoloshe.state.rooms import RoomsState
 from tests.faults.conftest import product_frames_in_tracebacks
 from tests.support.app import ROOT
 from tests.support.identities import next_client_address
 
 CALL = CallState.get_full_name()
 PREFERENCES = PreferencesState.get_full_name()
+PRESENCE = PresenceState.get_full_name()
+ROOMS = RoomsState.get_full_name()
 SAMPLES = 60
 
 
@@ -150,3 +157,72 @@ async def test_a_flooder_that_ignores_being_thrown_out_loses_its_websocket(stack
     assert "closed_at" in stats, f"the websocket stayed open: {stats}"
     assert stats["connections"] == 1, stats
     assert cpu < 1.0, f"the ignored disconnect cost the backend {cpu:.2f} s of CPU"
+
+
+async def _fire_create_room(client, count: int, prefix: str) -> None:
+    """`count` create_room events back to back on one socket, then wait until the last has
+    run (a socket's events run in order, so a round trip after them marks the end)."""
+    for n in range(count):
+        await client.send(f"{ROOMS}.create_room", {"form_data": {"room_name": f"{prefix} {n}"}})
+    await client.round_trip(CALL, "toggle_mic", {}, "mic_on",
+                            not client.value(CALL, "mic_on", True), timeout=60)
+
+
+def _rooms_of(stack, user) -> int:
+    with stack.db() as session:
+        return len(session.exec(select(Room).where(Room.owner_id == user.id)).all())
+
+
+async def test_a_client_firing_create_room_gets_only_the_rooms_the_limit_allows(stack):
+    """50 create_room events from one raw socket: ROOM_CREATE_RATE_LIMIT (10 a minute) lets
+    ten through, the rest are refused in the form, and every other lobby hears of ten rooms
+    at most."""
+    maker, watcher = stack.user("Maker"), await stack.signed_in(stack.user("Watcher"))
+    client = await stack.signed_in(maker)
+    prefix = f"Spam {maker.id}"
+    try:
+        pushes_before = len(watcher.updates)
+        await _fire_create_room(client, 50, prefix)
+        assert _rooms_of(stack, maker) == 10
+        assert client.value(ROOMS, "create_error", "").startswith(
+            "You are creating rooms too fast. Try again in")
+        # Another account is not affected.
+        other = await stack.signed_in(stack.user("Other maker"))
+        await _fire_create_room(other, 1, f"Fine {maker.id}")
+        await other.close()
+        await asyncio.sleep(1.0)  # the lobby pushes are batched
+        listed = [row for row in watcher.value(PRESENCE, "rooms") or []
+                  if str(row.get("name", "")).startswith(prefix)]
+        assert len(listed) == 10
+        room_pushes = sum(1 for _at, update in watcher.updates[pushes_before:]
+                          if "rooms_rx_state_" in (update.get("delta") or {}).get(PRESENCE, {}))
+        print(f"\n50 create_room events: {_rooms_of(stack, maker)} rooms, {room_pushes} room "
+              "lists pushed to another lobby")
+        assert room_pushes <= 11 + 2  # ten rooms, the other account's one, a heartbeat or two
+    finally:
+        await client.close()
+        await watcher.close()
+
+
+async def test_a_client_firing_create_room_stops_at_the_cap(stack):
+    """Someone who already owns 15 rooms fires 50 creations: MAX_ROOMS_PER_USER (20) holds,
+    counted in the database, and the form says why."""
+    maker = stack.user("Collector")
+    with stack.db() as session:
+        for n in range(15):
+            session.add(Room(name=f"Kept {maker.id} {n}", name_key=f"kept {maker.id} {n}",
+                             owner_id=maker.id))
+    client = await stack.signed_in(maker)
+    try:
+        await _fire_create_room(client, 50, f"More {maker.id}")
+        assert _rooms_of(stack, maker) == 20
+        # The five that fit, then the cap, then (after ten attempts) the rate limit.
+        assert client.value(ROOMS, "create_error", "").startswith(
+            "You are creating rooms too fast")
+        await asyncio.sleep(61)  # a new window: the cap alone refuses now
+        await _fire_create_room(client, 1, f"Last {maker.id}")
+        assert client.value(ROOMS, "create_error", "").startswith(
+            "You already have 20 rooms, as many as one person may have.")
+        assert _rooms_of(stack, maker) == 20
+    finally:
+        await client.close()

@@ -1,4 +1,5 @@
-"""Rate limits with REFLEX_REDIS_URL set: every worker counts against the same window."""
+"""Rate limits with REFLEX_REDIS_URL set: every worker counts against the same window (logins,
+registrations, and room creations per user)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import textwrap
 
 import pytest
 from limits.storage import MemoryStorage, RedisStorage
+from sqlmodel import Session
 
-from distokoloshe import ratelimit
+from distokoloshe import db, ratelimit, rooms
+from distokoloshe.models import User
 from tests.support.appenv import reset_caches
 
 IP = "198.51.100.7"
@@ -120,3 +123,59 @@ def test_limits_expire_by_themselves_in_redis(redis_url, redis_client, key_part)
     ttl = redis_client.ttl(key)
     limit = 15 * 60 if key_part == "login" else 3600
     assert 0 < ttl <= limit, "rate-limit keys must not live forever in Redis"
+
+
+def test_room_creation_window_is_shared_by_the_workers(redis_url, redis_client):
+    """ROOM_CREATE_RATE_LIMIT per user: creations through different workers add up."""
+    for _ in range(5):
+        new_worker()
+        assert ratelimit.hit_room_creation(42) is None
+        assert ratelimit.hit_room_creation(42) is None
+    new_worker()
+    refusal = ratelimit.hit_room_creation(42)
+    assert refusal is not None and refusal.retry_after_seconds <= 60
+    assert ratelimit.hit_room_creation(43) is None
+    [key] = redis_client.keys("*room-create*42*")
+    assert 0 < redis_client.ttl(key) <= 60
+
+
+def test_room_creation_limit_holds_across_worker_processes(redis_url, tmp_path):
+    """Two real worker processes create rooms for one user in one database at once: together
+    they get exactly the ten a minute allows."""
+    db_url = f"sqlite:///{tmp_path / 'rooms.db'}"
+    db.migrate(db_url)
+    engine = db.make_engine(db_url)
+    with Session(engine) as session:
+        user = User(username="maker", username_key="maker", display_name="Maker",
+                    password_hash="unused")
+        session.add(user)
+        session.commit()
+        user_id = user.id
+    engine.dispose()
+    script = textwrap.dedent("""
+        import json, sys
+        from distokoloshe.settings import Settings
+        Settings.model_config["env_file"] = None
+        from distokoloshe import calls, db
+        from distokoloshe.models import User
+        made = 0
+        for n in range(10):
+            try:
+                with db.session_scope() as session:
+                    calls.create_and_enter(session=session, user=session.get(User, %d),
+                                           name=f"{sys.argv[1]} {n}")
+                made += 1
+            except calls.CreatingTooFast:
+                pass
+        print(json.dumps(made))
+    """ % user_id)
+    env = {**os.environ, "DATABASE_URL": db_url}
+    workers = [subprocess.Popen([sys.executable, "-c", script, name], stdout=subprocess.PIPE,
+                                text=True, env=env) for name in ("East", "West")]
+    made = [json.loads(worker.communicate(timeout=120)[0].strip().splitlines()[-1])
+            for worker in workers]
+    assert sum(made) == 10, made
+    engine = db.make_engine(db_url)
+    with Session(engine) as session:
+        assert rooms.rooms_owned(session=session, user=session.get(User, user_id)) == 10
+    engine.dispose()

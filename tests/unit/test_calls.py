@@ -8,6 +8,7 @@ import pytest
 
 from distokoloshe import calls, e2ee, rooms
 from distokoloshe.livekit_tokens import livekit_room_name
+from distokoloshe.settings import get_settings
 
 
 def _grants(token: str) -> dict:
@@ -122,3 +123,27 @@ def test_signing_out_everywhere_moves_the_key_of_every_call_the_user_is_in(db_se
     assert moved == [(den.id, 1)]
     assert user.token_version == version + 1
     assert rooms.get_room(session=db_session, room_id=attic.id).key_epoch == 0
+
+
+def test_creating_rooms_is_rate_limited_per_person(db_session, make_user, monkeypatch):
+    """ROOM_CREATE_RATE_LIMIT (10 a minute) counts every attempt of one account; nothing is
+    created once it refuses, and other people are not affected."""
+    owner, other = make_user("owner"), make_user("other")
+    for n in range(10):
+        calls.create_and_enter(session=db_session, user=owner, name=f"Den {n}")
+    for name in ("Den 10", "Den 0", ""):  # new, taken, invalid: all refused alike now
+        with pytest.raises(calls.CreatingTooFast, match=r"creating rooms too fast\. "
+                                                        r"Try again in (\d+ seconds|1 minute)\."):
+            calls.create_and_enter(session=db_session, user=owner, name=name)
+    assert rooms.rooms_owned(session=db_session, user=owner) == 10
+    assert calls.create_and_enter(session=db_session, user=other, name="Elsewhere").mine
+
+
+def test_the_room_creation_limit_is_a_setting(db_session, make_user, monkeypatch):
+    monkeypatch.setenv("ROOM_CREATE_RATE_LIMIT", "2/hour")
+    get_settings.cache_clear()
+    owner = make_user("owner")
+    calls.create_and_enter(session=db_session, user=owner, name="One")
+    calls.create_and_enter(session=db_session, user=owner, name="Two")
+    with pytest.raises(calls.CreatingTooFast, match="Try again in 60 minutes"):
+        calls.create_and_enter(session=db_session, user=owner, name="Three")

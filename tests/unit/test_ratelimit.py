@@ -138,3 +138,22 @@ def test_event_budget_allows_a_burst_then_its_rate_and_counts_what_it_refuses():
     assert all(budget.allow(200.0) for _ in range(5))   # never more than the burst
     assert not budget.allow(200.0)
     assert budget.dropped == 3
+
+
+def test_ten_room_creations_a_minute_per_user(clock):
+    assert hit_many(ratelimit.hit_room_creation, 7, 10) == [None] * 10
+    refusal = ratelimit.hit_room_creation(7)
+    assert refusal is not None and 59 <= refusal.retry_after_seconds <= 60
+    assert ratelimit.hit_room_creation(8) is None       # per user
+    assert ratelimit.hit_login("7") is None             # its own window
+    clock.advance(61)
+    assert ratelimit.hit_room_creation(7) is None
+
+
+def test_a_rate_limit_setting_that_does_not_parse_is_refused_at_start(monkeypatch):
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("ROOM_CREATE_RATE_LIMIT", "lots")
+    get_settings.cache_clear()
+    with pytest.raises(ValidationError, match="ROOM_CREATE_RATE_LIMIT|room_create_rate_limit"):
+        get_settings()

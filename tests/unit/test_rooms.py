@@ -1,12 +1,17 @@
-"""Rooms on SQLite and PostgreSQL: create, list, delete by owner, remember the last room."""
+"""Rooms on SQLite and PostgreSQL: create (at most MAX_ROOMS_PER_USER each), list, delete by
+owner, remember the last room."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import pytest
 from sqlmodel import Session, select
 
 from distokoloshe import rooms
 from distokoloshe.models import Room, User
+from distokoloshe.settings import get_settings
 from distokoloshe.validation import InvalidInput
 
 
@@ -172,3 +177,80 @@ def test_room_id_of_the_wrong_type_or_range_is_room_not_found(db_session, alice,
     # Nothing changed, and the session still works.
     assert rooms.last_room(session=db_session, user=alice) is None
     assert [r.name for r in rooms.list_rooms(session=db_session)] == ["Real"]
+
+
+# --- how many rooms one person may own (MAX_ROOMS_PER_USER) ---
+
+def _cap(monkeypatch, cap: int) -> None:
+    monkeypatch.setenv("MAX_ROOMS_PER_USER", str(cap))
+    get_settings.cache_clear()
+
+
+def test_twenty_rooms_per_person_by_default_then_a_clear_refusal(db_session, alice, bob):
+    assert get_settings().max_rooms_per_user == 20
+    for n in range(20):
+        rooms.create_room(session=db_session, user=alice, name=f"Alice {n}")
+    with pytest.raises(rooms.TooManyRooms, match="already have 20 rooms.*Delete one"):
+        rooms.create_room(session=db_session, user=alice, name="Alice 20")
+    # Others are not affected, and the refusal left the session usable.
+    assert rooms.create_room(session=db_session, user=bob, name="Bob 0").owner_id == bob.id
+    assert rooms.rooms_owned(session=db_session, user=alice) == 20
+    db_session.commit()
+
+
+def test_deleting_a_room_frees_a_place(db_session, monkeypatch, alice):
+    _cap(monkeypatch, 2)
+    first = rooms.create_room(session=db_session, user=alice, name="One")
+    rooms.create_room(session=db_session, user=alice, name="Two")
+    with pytest.raises(rooms.TooManyRooms):
+        rooms.create_room(session=db_session, user=alice, name="Three")
+    rooms.delete_room(session=db_session, user=alice, room_id=first.id)
+    assert rooms.create_room(session=db_session, user=alice, name="Three").name == "Three"
+
+
+def test_the_cap_counts_what_is_in_the_database(db_session, engine, monkeypatch, alice):
+    """Rooms that came from elsewhere (another worker, a restored backup) count too."""
+    _cap(monkeypatch, 3)
+    for n in range(3):
+        db_session.add(Room(name=f"Restored {n}", name_key=f"restored {n}", owner_id=alice.id))
+    db_session.commit()
+    with Session(engine) as other:
+        owner = other.get(User, alice.id)
+        with pytest.raises(rooms.TooManyRooms, match="already have 3 rooms"):
+            rooms.create_room(session=other, user=owner, name="One more")
+
+
+def test_concurrent_creations_by_one_person_never_pass_the_cap(engine, monkeypatch):
+    """Eight transactions at once, each counting and creating: the count and the insert are
+    one step per user, so at most the cap is created (on SQLite and on PostgreSQL)."""
+    _cap(monkeypatch, 3)
+    with Session(engine, expire_on_commit=False) as session:
+        owner = make_user(session, "racer")
+        session.commit()
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def create(n: int) -> None:
+        with Session(engine, expire_on_commit=False) as session:
+            user = session.get(User, owner.id)
+            start.wait()
+            try:
+                rooms.create_room(session=session, user=user, name=f"Race {n}")
+                # Stay in the transaction a moment, as the app does while it mints the
+                # call's token: a counter that does not lock would let others in now.
+                time.sleep(0.05)
+                session.commit()
+                outcomes.append("created")
+            except rooms.TooManyRooms:
+                session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with Session(engine) as session:
+        owned = rooms.rooms_owned(session=session, user=session.get(User, owner.id))
+    assert sorted(outcomes) == ["created"] * 3 + ["refused"] * 5
+    assert owned == 3

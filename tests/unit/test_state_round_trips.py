@@ -10,8 +10,11 @@ import asyncio
 
 import pytest
 from reflex.state import State
+from sqlmodel import select
 
-from distokoloshe import accounts, db, rooms
+from distokoloshe import accounts, db, ratelimit, rooms
+from distokoloshe.models import Room
+from distokoloshe.settings import get_settings
 from distokoloshe.state.call import CallState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
@@ -78,3 +81,26 @@ async def test_creating_a_room_verifies_the_session_once(signed_in_tab, count_tr
     assert rooms_state.create_error == ""
     assert rooms_state.selected_room.name == "Attic" and rooms_state.selected_room.mine
     assert call.room_id == rooms_state.selected_room.id and call.i_own_room
+
+
+async def test_creating_rooms_too_fast_or_too_many_is_said_in_the_form(signed_in_tab,
+                                                                        monkeypatch):
+    """The refusals of the rate limit and of the cap reach the create-room form's error."""
+    root, _room = signed_in_tab
+    rooms_state = _substate(root, RoomsState)
+    for n in range(10):  # ROOM_CREATE_RATE_LIMIT: 10/minute
+        await rooms_state.create_room({"room_name": f"Attic {n}"})
+        assert rooms_state.create_error == ""
+    selected = rooms_state.selected_room.id
+    await rooms_state.create_room({"room_name": "Attic 10"})
+    assert rooms_state.create_error.startswith("You are creating rooms too fast. Try again in")
+    assert rooms_state.selected_room.id == selected  # still in the last room it made
+
+    monkeypatch.setenv("MAX_ROOMS_PER_USER", "10")
+    monkeypatch.setenv("ROOM_CREATE_RATE_LIMIT", "100/minute")
+    get_settings.cache_clear()
+    ratelimit._limiter.cache_clear()
+    await rooms_state.create_room({"room_name": "Attic 11"})
+    assert rooms_state.create_error.startswith("You already have 10 rooms")
+    with db.session_scope() as session:
+        assert len(session.exec(select(Room).where(Room.name.startswith("Attic"))).all()) == 10
