@@ -38,7 +38,8 @@ async def close_room(room_id: int, *, settings: Settings | None = None) -> bool:
     return True
 
 
-async def list_participant_identities(room_id: int, *, settings: Settings | None = None) -> list[str]:
+async def list_participant_identities(room_id: int, *,
+                                      settings: Settings | None = None) -> list[str]:
     settings = settings or get_settings()
     async with _client(settings) as client:
         response = await client.room.list_participants(

@@ -94,7 +94,8 @@ class UserPreferences(SQLModel, table=True):
     echo_cancellation: bool = Field(default=True)
     auto_gain_control: bool = Field(default=True)
     join_leave_sounds: bool = Field(default=True)
-    theme: str = Field(default="system", max_length=8, sa_column_kwargs={"server_default": "system"})
+    theme: str = Field(default="system", max_length=8,
+                       sa_column_kwargs={"server_default": "system"})
 
 
 class EndedSession(SQLModel, table=True):

@@ -250,13 +250,12 @@ async def apply_call_event(store: PresenceStore, event, *, now: float | None = N
     created_at = event.created_at if isinstance(event.created_at, int) else 0
     if created_at and created_at < (time.time() if now is None else now) - STALE_EVENT_SECONDS:
         return False
-    applies = (event.kind == "room_finished" or identity and (
+    applies = (event.kind == "room_finished" or (identity and (
         event.kind in ("participant_joined", "participant_left", "participant_connection_aborted")
-        or event.kind in ("track_published", "track_unpublished") and event.screen_share))
-    if applies:
-        if not await store.admit_event(event.event_id, room, identity, created_at,
-                                       room_finished=event.kind == "room_finished"):
-            return False
+        or (event.kind in ("track_published", "track_unpublished") and event.screen_share))))
+    if applies and not await store.admit_event(event.event_id, room, identity, created_at,
+                                               room_finished=event.kind == "room_finished"):
+        return False
     if event.kind == "room_finished":
         changed = await store.clear_room(room)
     elif not identity:

@@ -222,7 +222,7 @@ class RedisPresenceStore:
                 pipe.hvals(_room_key(room))
             values = await pipe.execute()
         return {room: [Member.from_dict(json.loads(raw)) for raw in raws]
-                for room, raws in zip(names, values) if raws}
+                for room, raws in zip(names, values, strict=True) if raws}
 
     async def publish(self, topics: Iterable[str]) -> None:
         await self._redis.publish(CHANNEL, ",".join(sorted(set(topics) & TOPICS)))

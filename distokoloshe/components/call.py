@@ -109,8 +109,8 @@ def transmit_badge() -> rx.Component:
         rx.badge(rx.icon("mic", size=14), "Transmitting", color_scheme="green",
                  data_testid="transmitting"),
         rx.cond(PreferencesState.push_to_talk,
-                rx.badge("Hold " + PreferencesState.push_to_talk_key + " to talk", color_scheme="gray",
-                         data_testid="push-to-talk-idle")),
+                rx.badge("Hold " + PreferencesState.push_to_talk_key + " to talk",
+                         color_scheme="gray", data_testid="push-to-talk-idle")),
     )
 
 

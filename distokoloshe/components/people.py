@@ -60,7 +60,8 @@ def over_capacity_notice() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("users", size=18)),
         rx.callout.text(PresenceState.over_capacity),
-        rx.button("Try again", on_click=[PresenceState.try_again, RoomsState.load_lobby], size="1", margin_top="0.5em"),
+        rx.button("Try again", on_click=[PresenceState.try_again, RoomsState.load_lobby],
+                  size="1", margin_top="0.5em"),
         color_scheme="amber",
         role="alert",
         data_testid="over-capacity",

@@ -1,4 +1,5 @@
-"""The light/dark toggle. Reflex follows the system theme until the user picks one, then persists it."""
+"""The light/dark toggle. Reflex follows the system theme until the user picks one, then
+persists it."""
 
 import reflex as rx
 

@@ -17,7 +17,8 @@ from distokoloshe.state.rooms import RoomsState
 def lobby_page() -> rx.Component:
     return rx.flex(
         account_theme(theme=PreferencesState.theme,
-                      on_theme_change=lambda theme: PreferencesState.set_preference("theme", theme)),
+                      on_theme_change=lambda theme: PreferencesState.set_preference("theme",
+                                                                                    theme)),
         app_header(),
         rx.flex(
             rx.el.nav(

@@ -236,7 +236,7 @@ class PresenceHub:
                     # Only a send opens a batch window: a wake-up that changed nothing
                     # (a heartbeat, a newcomer's own copy) must not delay the next change.
                     last = started
-            except Exception:  # noqa: BLE001  (a lost store or database; retried next change)
+            except Exception:
                 log.exception("presence broadcast failed")
                 self._dirty |= TOPICS
                 await asyncio.sleep(1.0)
@@ -328,7 +328,7 @@ class PresenceHub:
             await asyncio.sleep(presence.HEARTBEAT_SECONDS)
             try:
                 await self._heartbeat()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("presence heartbeat failed")
             self._collect_everything_now_and_then()
             # Connections of a worker that died expire, and rooms may change in the database

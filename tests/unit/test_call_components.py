@@ -16,7 +16,8 @@ from distokoloshe.state.screen_share import CODECS, SHARE_NOTES
 
 COMPONENTS_JS = PROJECT_ROOT / "components_js"
 JS_FILES = sorted(p for p in COMPONENTS_JS.rglob("*") if p.suffix in (".js", ".jsx"))
-WRAPPERS = [cls for module in (js, livekit) for _, cls in inspect.getmembers(module, inspect.isclass)
+WRAPPERS = [cls for module in (js, livekit)
+            for _, cls in inspect.getmembers(module, inspect.isclass)
             if cls.__module__ == module.__name__ and getattr(cls, "tag", None)]
 COMMENTS = re.compile(r"/\*.*?\*/|(?<![:\"'`])//[^\n]*", re.S)
 STRINGS = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`")
@@ -73,7 +74,8 @@ def test_every_code_the_browser_reports_is_worded_in_python():
     assert codes - {"not_allowed"} <= SHARE_NOTES.keys()
     codecs_js = (COMPONENTS_JS / "livekit/codecs.js").read_text()
     assert set(re.findall(r"code: \"(\w+)\"", codecs_js)) - {""} <= SHARE_NOTES.keys()
-    assert set(re.findall(r"\"(\w+)\"", codecs_js)) - {"video"} - SHARE_NOTES.keys() <= CODECS.keys()
+    quoted = set(re.findall(r"\"(\w+)\"", codecs_js))
+    assert quoted - {"video"} - SHARE_NOTES.keys() <= CODECS.keys()
     room_js = (COMPONENTS_JS / "livekit/room.jsx").read_text()
     for code in re.findall(r"emit\(\"onError\", \"(\w+)\"", room_js):
         assert ("call", code) in MEDIA_ERRORS

@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from distokoloshe import log_hygiene
-from distokoloshe.realtime import client_reports
 from distokoloshe.ratelimit import ReportBudget
+from distokoloshe.realtime import client_reports
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl-_x"
 

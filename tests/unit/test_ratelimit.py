@@ -155,5 +155,5 @@ def test_a_rate_limit_setting_that_does_not_parse_is_refused_at_start(monkeypatc
 
     monkeypatch.setenv("ROOM_CREATE_RATE_LIMIT", "lots")
     get_settings.cache_clear()
-    with pytest.raises(ValidationError, match="ROOM_CREATE_RATE_LIMIT|room_create_rate_limit"):
+    with pytest.raises(ValidationError, match=r"ROOM_CREATE_RATE_LIMIT|room_create_rate_limit"):
         get_settings()

@@ -190,7 +190,7 @@ def test_twenty_rooms_per_person_by_default_then_a_clear_refusal(db_session, ali
     assert get_settings().max_rooms_per_user == 20
     for n in range(20):
         rooms.create_room(session=db_session, user=alice, name=f"Alice {n}")
-    with pytest.raises(rooms.TooManyRooms, match="already have 20 rooms.*Delete one"):
+    with pytest.raises(rooms.TooManyRooms, match=r"already have 20 rooms.*Delete one"):
         rooms.create_room(session=db_session, user=alice, name="Alice 20")
     # Others are not affected, and the refusal left the session usable.
     assert rooms.create_room(session=db_session, user=bob, name="Bob 0").owner_id == bob.id

@@ -150,7 +150,7 @@ def test_huge_password_is_refused_with_a_message(size):
                                       "qwertyuiop", "iloveyou", "1qaz2wsx", "trustno1",
                                       "Baseball", "superman"])
 def test_the_most_common_passwords_are_refused_ignoring_case(password):
-    with pytest.raises(InvalidInput, match="^This password is too common; choose another.$"):
+    with pytest.raises(InvalidInput, match=r"^This password is too common; choose another\.$"):
         clean_password(password)
 
 

@@ -6,10 +6,9 @@ Create Date: 2026-11-26 07:48:11.568134
 """
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0004'
 down_revision = '0003'

@@ -11,7 +11,6 @@ Create Date: 2026-12-01 22:40:00
 """
 from alembic import op
 
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None

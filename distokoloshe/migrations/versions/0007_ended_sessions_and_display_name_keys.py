@@ -4,12 +4,11 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01 22:40:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 from distokoloshe.validation import display_name_key
-
 
 revision = '0007'
 down_revision = '0006'
