@@ -17,6 +17,14 @@ load_dotenv(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".env"))
 # same fan-out latency. Several workers: GUNICORN_CMD_ARGS="--workers N".
 os.environ.setdefault("REFLEX_USE_GRANIAN", "false")
 
+# Behind nginx, TRUSTED_PROXY_HOPS is 1 and the client's address comes from X-Forwarded-For.
+# Without a proxy nothing may set it: gunicorn (and uvicorn under it) would otherwise take
+# X-Forwarded-For from any loopback peer, so a process on the same host could pick the
+# address the rate limits count. (gunicorn reads this when it starts, so it is set here.)
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+if TRUSTED_PROXY_HOPS == 0:
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
+
 from distokoloshe.settings import get_settings  # noqa: E402  (after .env is loaded)
 
 settings = get_settings()
@@ -29,7 +37,7 @@ config = rx.Config(
     show_built_with_reflex=False,
     default_color_mode="system",
     # Behind nginx this is 1, so rate limits key on the real client IP.
-    trusted_proxy_hops=int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
+    trusted_proxy_hops=TRUSTED_PROXY_HOPS,
     # The websocket accepts only our own origins (Reflex allows any by default).
     cors_allowed_origins=[
         origin.strip()

@@ -106,3 +106,23 @@ async def test_the_server_wide_connection_cap_holds_under_concurrent_tabs(small_
           f"{outcomes.count('')} let in, {len(refused)} refused")
     assert outcomes.count("") == 6
     assert len(refused) == len(tabs) - 6
+
+
+async def test_without_a_proxy_a_forged_forwarded_for_does_not_escape_the_login_limit(
+        tmp_path_factory, pool):
+    """With TRUSTED_PROXY_HOPS=0 no proxy is trusted, loopback included: 24 attempts that
+    each claim another address in X-Forwarded-For still count against the one real peer."""
+    bare = start_stack(tmp_path_factory.mktemp("no-proxy"), with_livekit=False,
+                       TRUSTED_PROXY_HOPS="0")
+    try:
+        user = bare.user("Forger")
+        attempts = [[{"username": user.username, "password": "not the password"}]] * 24
+        start = time.time() + 3
+        outcomes = await in_processes(pool, swarm.auth_attempts_each_from, *(
+            (bare.port, bare.origin, forms[0], [next_client_address() for _ in range(6)], start)
+            for forms in split(attempts)))
+    finally:
+        stop_stack(bare)
+    refused = [o for o in outcomes if o.startswith("Too many login attempts")]
+    print(f"\n24 attempts with forged X-Forwarded-For: {len(refused)} refused")
+    assert len(refused) == 4, outcomes

@@ -80,3 +80,13 @@ def auth_attempts(port: int, origin: str, handler: str, forms: list[dict], addre
         return list(await asyncio.gather(*(one(form) for form in forms)))
 
     return asyncio.run(main())
+
+
+def auth_attempts_each_from(port: int, origin: str, form: dict, addresses: list[str],
+                            start_at: float) -> list[str]:
+    """Log in with `form` once from each of `addresses` (as claimed in X-Forwarded-For), one
+    after another from `start_at`; return what each tab was shown."""
+    results = []
+    for address in addresses:
+        results += auth_attempts(port, origin, "log_in", [form], address, start_at)
+    return results
