@@ -69,7 +69,13 @@ umask 077  # the config holds the API secret
     fi
   fi
   echo "rtc:"
-  echo "  tcp_port: $RTC_TCP_PORT"
+  if [ "$mode" = prod ]; then
+    echo "  tcp_port: $RTC_TCP_PORT"
+  else
+    # LiveKit's ICE/TCP listener binds every interface whatever else is set, and the dev
+    # server must be reachable on loopback only; browsers there use UDP anyway.
+    echo "  tcp_port: 0"
+  fi
   echo "  port_range_start: $UDP_START"
   echo "  port_range_end: $UDP_END"
   if [ "$mode" = prod ]; then
@@ -101,7 +107,8 @@ umask 077  # the config holds the API secret
 echo "livekit: $mode mode on port $PORT" >&2
 BIN="${LIVEKIT_BIN:-livekit-server}"
 if [ "$mode" = dev ]; then
-  exec "$BIN" --config "$CONFIG"
+  # The server also reads LIVEKIT_RTC_TCP_PORT itself, which would turn the listener back on.
+  exec env -u LIVEKIT_RTC_TCP_PORT "$BIN" --config "$CONFIG"
 fi
 
 # Prod: run the server as a child, pass on stop signals, and restart (exit, so that

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
+import ipaddress
 import json
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from livekit import api, rtc
@@ -113,3 +117,40 @@ def test_webhook_verification_accepts_only_livekit_signed_bodies(livekit, settin
     with pytest.raises(webhooks.ForgedWebhook):
         webhooks.verify(tampered, _signed(body, livekit.api_key, livekit.api_secret),
                         settings=settings)
+
+
+def _listening_addresses(process_group: int) -> set[str]:
+    """The local addresses of every TCP socket the processes of a group listen on."""
+    inodes = set()
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if os.getpgid(int(proc.name)) != process_group:
+                continue
+            for fd in (proc / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                address, port = fields[1].split(":")
+                raw = bytes.fromhex(address)
+                if len(raw) == 4:
+                    host = str(ipaddress.IPv4Address(raw[::-1]))
+                else:  # four little-endian 32-bit words
+                    host = str(ipaddress.IPv6Address(b"".join(
+                        raw[i:i + 4][::-1] for i in range(0, 16, 4))))
+                addresses.add(f"{host}:{int(port, 16)}")
+    return addresses
+
+
+def test_the_dev_servers_signalling_is_on_loopback_and_its_ice_tcp_port_is_closed(livekit):
+    """The dev server is for this machine only: signalling on loopback, and no ICE/TCP
+    listener (LiveKit binds that one to every interface, so dev mode turns it off)."""
+    listening = _listening_addresses(livekit.process.pid)
+    ports = {int(a.rsplit(":", 1)[1]): a.rsplit(":", 1)[0] for a in listening}
+    assert ports.get(livekit.port) == "127.0.0.1", listening
+    tcp_port = int(livekit.env["LIVEKIT_RTC_TCP_PORT"])
+    assert tcp_port not in ports, listening

@@ -89,6 +89,7 @@ class LiveKitServer:
             "LIVEKIT_NODE_IP": self.host,
             **self.extra_env,
         }
+        self.env = env
         self.log_path = self.workdir / "livekit.log"
         self.process = subprocess.Popen(
             [str(ROOT / "livekit" / "entrypoint.sh")], env=env, cwd=ROOT,
