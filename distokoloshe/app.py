@@ -2,6 +2,7 @@
 the states they feed. The theme is set in rxconfig.py."""
 
 import reflex as rx
+from reflex.environment import environment
 
 from distokoloshe import log_hygiene, routes
 from distokoloshe.api import api
@@ -9,6 +10,7 @@ from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
 from distokoloshe.realtime.client_reports import log_frontend_exception
+from distokoloshe.realtime.edge_headers import with_edge_headers
 from distokoloshe.realtime.flood_guard import guard_events
 from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.state.lobby import LobbyState
@@ -16,7 +18,10 @@ from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.session import SessionState
 
 log_hygiene.install()  # in every worker: no client token, JWT or control byte reaches a log
-app = rx.App(stylesheets=["/app.css"], api_transformer=api,
+# The single-port run serves the pages itself, so it also does nginx's part at the edge.
+serves_pages = environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.get()
+app = rx.App(stylesheets=["/app.css"],
+             api_transformer=[api, with_edge_headers] if serves_pages else api,
              frontend_exception_handler=log_frontend_exception)
 
 app.add_page(lobby_page, route=routes.LOBBY, title="disTokoloshe",
