@@ -160,3 +160,30 @@ async def test_log_out_everywhere_ends_other_sessions(new_page, seed_user):
     await expect(laptop).to_have_url(re.compile("/login/?$"))
     await phone.reload()
     await expect(phone.get_by_role("button", name="Log in")).to_be_visible()
+
+
+async def test_changing_the_password_keeps_this_tab_and_signs_out_the_others(new_page,
+                                                                            seed_user):
+    username, new_password = seed_user(display_name="Thandi"), "a fresh long passphrase 7"
+    laptop, phone = await new_page(), await new_page()
+    await log_in(laptop, username)
+    await log_in(phone, username)
+
+    await laptop.get_by_role("button", name="Account menu for Thandi").click()
+    await laptop.get_by_role("menuitem", name="Change password").click()
+    dialog = laptop.get_by_role("dialog", name="Change password")
+    await dialog.get_by_label("Current password").fill(PASSWORD)
+    await dialog.get_by_label("New password", exact=True).fill(new_password)
+    await dialog.get_by_label("Confirm new password").fill(new_password)
+    await dialog.get_by_role("button", name="Change password").click()
+    await expect(laptop.get_by_test_id("password-notice")).to_contain_text("Password changed")
+
+    await laptop.reload()  # this tab keeps its (renewed) session
+    await expect(laptop.get_by_role("heading", name="Rooms")).to_be_visible()
+    # The other tab is sent to the login page by the presence heartbeat (every 15 s).
+    await expect(phone).to_have_url(re.compile("/login/?$"), timeout=40_000)
+    await phone.get_by_label("Username").fill(username)
+    await phone.get_by_label("Password").fill(PASSWORD)
+    await phone.get_by_role("button", name="Log in").click()
+    await expect(phone.get_by_test_id("login-error")).to_have_text("Wrong username or password.")
+    await log_in(phone, username, new_password)
