@@ -81,7 +81,8 @@ def _clean_name(value: object, field: str, max_length: int, *, required: bool,
     if form == "NFKC":
         if any(ord(char) in _BIDI_CONTROLS for char in text):
             raise InvalidInput(f"{field} contains characters that are not allowed.")
-        text = "".join(char for char in text if not _invisible(char))
+        # Again after stripping: a mark that an invisible kept apart may now compose.
+        text = unicodedata.normalize(form, "".join(c for c in text if not _invisible(c)))
     text = " ".join(text.split())  # trim and collapse runs of whitespace
     if not text:
         if required:

@@ -350,3 +350,9 @@ def test_lone_surrogates_anywhere_in_an_event_become_replacement_characters():
 def test_well_formed_values_come_back_as_they_are():
     event = {"a": ["plain", "Zo\u00eb \u2603 \U0001f600", 1.5, True, None]}
     assert well_formed(event) == event
+
+
+def test_a_mark_kept_apart_by_an_invisible_character_composes_once_it_is_gone():
+    cleaned = clean_display_name("Rene\u200d\u0301", fallback="x")
+    assert cleaned == "Ren\u00e9"
+    assert clean_display_name(cleaned, fallback="x") == cleaned
