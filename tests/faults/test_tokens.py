@@ -21,6 +21,7 @@ from livekit import api
 from sqlmodel import select
 
 from distokoloshe import livekit_tokens, sessions
+from distokoloshe.livekit_tokens import SESSION_VERSION_ATTRIBUTE
 from distokoloshe.models import Room
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
@@ -173,8 +174,10 @@ async def test_forged_webhooks_do_not_move_presence(stack):
     livekit_room = livekit_tokens.livekit_room_name(room.id)
     body = json.dumps({"event": "participant_joined", "id": "EV_forged",
                        "createdAt": int(time.time()), "room": {"name": livekit_room},
+                       # what a participant who joined with our join token carries
                        "participant": {"identity": str(owner.id), "name": "Ghost",
-                                       "sid": "PA_ghost"}}).encode()
+                                       "sid": "PA_ghost",
+                                       "attributes": {SESSION_VERSION_ATTRIBUTE: "0"}}}).encode()
     now = datetime.now(timezone.utc)
     forged = {
         "another secret": _webhook(stack, body, secret=secrets.token_urlsafe(36)),
