@@ -18,6 +18,7 @@ import pytest
 from sqlmodel import select
 
 from distokoloshe.models import Room
+from distokoloshe.settings import Settings
 from distokoloshe.state.call import CallState
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.presence import PresenceState
@@ -125,7 +126,9 @@ async def test_an_event_flood_from_one_client_does_not_starve_the_others(stack, 
               f" ms), after {statistics.median(after) * 1000:.2f} ms; backend RSS "
               f"{rss_before // 1024} -> {rss_during // 1024} MiB")
         log = stack.log_since(log_start)
-        assert rate > 1000, "the flood was not a flood"
+        # A flood is many times what the budget lets through; its absolute rate depends on
+        # how busy the machine is, so it is held against the budget, not a fixed figure.
+        assert rate > 5 * Settings().events_per_second, "the flood was not a flood"
         assert "events a second; dropping the excess" in log  # the budget did the work
         # Every honest event was answered during the flood (each within round_trips' 20 s);
         # how much slower they were is a rate on two shared cores, printed above and left to
