@@ -37,6 +37,13 @@ class User(SQLModel, table=True):
             nullable=True,
         ),
     )
+    # Admins run the server: invites, accounts, any room. The migration makes the oldest
+    # existing account one; on a new install the first-admin link (or, locally, the first
+    # registration) does.
+    is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # A disabled account cannot sign in, and its sessions stopped when it was disabled.
+    disabled_at: datetime | None = Field(default=None, nullable=True)
+    last_signed_in_at: datetime | None = Field(default=None, nullable=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -58,11 +65,25 @@ class Room(SQLModel, table=True):
     # (Nullable only because SQLite cannot tighten a column without rebuilding the table.)
     key_salt: str | None = Field(default_factory=lambda: secrets.token_hex(16), max_length=32,
                                  nullable=True)
+    # Only its members (RoomMember, and the owner) see a private room, get its token or key.
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RoomMember(SQLModel, table=True):
+    """Someone the owner let into a private room (the owner is a member without a row)."""
+
+    __tablename__ = "room_members"
+
+    room_id: int = Field(foreign_key="rooms.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True,
+                         ondelete="CASCADE")
+    added_at: datetime = Field(default_factory=utcnow)
+
+
 class RoomRemoval(SQLModel, table=True):
-    """Someone the owner removed from a room's call; they may not join it again."""
+    """Someone the owner (or an admin) removed from a room's call: banned from the room
+    until the ban is lifted (the row deleted)."""
 
     __tablename__ = "room_removals"
 
@@ -107,3 +128,40 @@ class EndedSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     # when the token expires; the row may be pruned after that
     expires_at: datetime = Field(index=True)
+
+
+class Invite(SQLModel, table=True):
+    """A registration invite. Only the SHA-256 of its random code is kept."""
+
+    __tablename__ = "invites"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    created_by: int | None = Field(default=None, foreign_key="users.id", nullable=True,
+                                   ondelete="SET NULL")
+    max_uses: int = Field(default=1)
+    uses: int = Field(default=0)
+    # the first-admin link: whoever registers with it becomes an admin
+    makes_admin: bool = Field(default=False)
+    expires_at: datetime
+    revoked_at: datetime | None = Field(default=None, nullable=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class InviteRoom(SQLModel, table=True):
+    """A private room whose membership an invite grants."""
+
+    __tablename__ = "invite_rooms"
+
+    invite_id: int = Field(foreign_key="invites.id", primary_key=True, ondelete="CASCADE")
+    room_id: int = Field(foreign_key="rooms.id", primary_key=True, ondelete="CASCADE")
+
+
+class InviteUse(SQLModel, table=True):
+    """Who registered with an invite, and when."""
+
+    __tablename__ = "invite_uses"
+
+    invite_id: int = Field(foreign_key="invites.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    used_at: datetime = Field(default_factory=utcnow)

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel, select
 
-from distokoloshe import accounts, db, models, rooms
+from distokoloshe import accounts, db, models, passwords, rooms
 from distokoloshe.models import User
 from distokoloshe.settings import get_settings
 
@@ -200,5 +200,35 @@ def test_0007_keys_display_names_and_keeps_accounts_that_already_look_alike(db_u
         assert "ended_sessions" in sa.inspect(engine).get_table_names()
         command.downgrade(db.alembic_config(db_url), "0005")
         assert "ended_sessions" not in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_0008_makes_the_oldest_account_the_admin_and_keeps_rooms_public(db_url):
+    """An install from before admins and private rooms: its oldest account runs it, its
+    rooms stay open to everyone, and its users sign in as before."""
+    command.upgrade(db.alembic_config(db_url), "0007")
+    engine = db.make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            for name in ("first", "second"):
+                connection.execute(sa.text(
+                    "INSERT INTO users (username, username_key, display_name,"
+                    " display_name_key, password_hash, token_version, created_at)"
+                    " VALUES (:u, :u, :u, :u, :hash, 0, :now)"),
+                    {"u": name, "now": datetime.now(timezone.utc),
+                     "hash": passwords.hash_password("correct horse battery")})
+            connection.execute(sa.text(
+                "INSERT INTO rooms (name, name_key, owner_id, encryption_required, key_epoch,"
+                " key_salt, created_at) VALUES ('Den', 'den', 2, true, 0, 'ab', :now)"),
+                {"now": datetime.now(timezone.utc)})
+        command.upgrade(db.alembic_config(db_url), "head")
+        with Session(engine) as session:
+            admins = {user.username: user.is_admin for user in session.exec(select(User))}
+            assert admins == {"first": True, "second": False}
+            [den] = session.exec(select(models.Room)).all()
+            assert den.private is False
+            assert accounts.authenticate(session=session, username="second",
+                                         password="correct horse battery") is not None
     finally:
         engine.dispose()
