@@ -121,17 +121,18 @@ def _may_stay(session: Session, participant: Participant) -> bool:
         # Not one of our rooms, or an identity that names no user: only a token minted with
         # the API secret itself (an operator's tool) gets there, so it is not ours to judge.
         return True
-    user = session.get(User, user_id)
-    return (user is not None and session.get(Room, room_id) is not None
+    user, room = session.get(User, user_id), session.get(Room, room_id)
+    return (user is not None and room is not None
+            and rooms.may_see(session=session, user=user, room=room)
             and session.get(RoomRemoval, (room_id, user_id)) is None
             and participant.session_version == str(user.token_version))
 
 
 def outsiders(*, session: Session, participants: Iterable[Participant]) -> list[Participant]:
-    """Those who may not be in their call: removed from the room, signed out everywhere since
-    their token was minted, or in a room that no longer exists. LiveKit refreshes a connected
-    participant's token by itself, so an old token keeps working there; this is what puts
-    such a participant out again."""
+    """Those who may not be in their call: removed from the room, not a member of a private
+    room, signed out everywhere since their token was minted, or in a room that no longer
+    exists. LiveKit refreshes a connected participant's token by itself, so an old token
+    keeps working there; this is what puts such a participant out again."""
     return [p for p in participants if not _may_stay(session, p)]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from distokoloshe import validation
-from distokoloshe.models import Room, RoomRemoval, User
+from distokoloshe.models import Room, RoomMember, RoomRemoval, User
 from distokoloshe.settings import get_settings
 
 
@@ -42,14 +42,36 @@ class RoomSummary:
     owner_id: int
     owner_name: str
     encryption_required: bool = True
+    private: bool = False
 
 
 def list_rooms(*, session: Session) -> list[RoomSummary]:
+    """Every room, private ones included: whoever shows the list filters it by
+    private_audiences."""
     rows = session.exec(
         select(Room, User.display_name).join(User, User.id == Room.owner_id).order_by(Room.name_key)
     ).all()
-    return [RoomSummary(room.id, room.name, room.owner_id, owner_name, room.encryption_required)
+    return [RoomSummary(room.id, room.name, room.owner_id, owner_name, room.encryption_required,
+                        room.private)
             for room, owner_name in rows]
+
+
+def private_audiences(*, session: Session) -> dict[int, frozenset[int]]:
+    """For each private room, the ids of the users who may see it: its owner and members."""
+    audiences: dict[int, set[int]] = {
+        room_id: {owner_id} for room_id, owner_id in
+        session.exec(select(Room.id, Room.owner_id).where(Room.private)).all()}
+    members = session.exec(select(RoomMember.room_id, RoomMember.user_id)
+                           .where(RoomMember.room_id.in_(audiences))).all()
+    for room_id, user_id in members:
+        audiences[room_id].add(user_id)
+    return {room_id: frozenset(users) for room_id, users in audiences.items()}
+
+
+def may_see(*, session: Session, user: User, room: Room) -> bool:
+    """A public room, or a private one the user owns or is a member of."""
+    return (not room.private or room.owner_id == user.id
+            or session.get(RoomMember, (room.id, user.id)) is not None)
 
 
 def _lock_rooms_of(session: Session, user: User) -> None:
@@ -106,14 +128,25 @@ def get_room(*, session: Session, room_id: object) -> Room:
     return room
 
 
-def room_summary(*, session: Session, room_id: object) -> RoomSummary:
-    return summary_of(session=session, room=get_room(session=session, room_id=room_id))
+def visible_room(*, session: Session, user: User, room_id: object) -> Room:
+    """The room, if the user may see it. A private room someone may not see is refused
+    exactly as a room that does not exist, so its existence does not leak."""
+    room = get_room(session=session, room_id=room_id)
+    if not may_see(session=session, user=user, room=room):
+        raise RoomNotFound("That room does not exist.")
+    return room
+
+
+def room_summary(*, session: Session, user: User, room_id: object) -> RoomSummary:
+    return summary_of(session=session,
+                      room=visible_room(session=session, user=user, room_id=room_id))
 
 
 def summary_of(*, session: Session, room: Room) -> RoomSummary:
     owner = session.get(User, room.owner_id)
     return RoomSummary(room.id, room.name, room.owner_id,
-                       owner.display_name if owner else "", room.encryption_required)
+                       owner.display_name if owner else "", room.encryption_required,
+                       room.private)
 
 
 def delete_room(*, session: Session, user: User, room_id: object) -> Room:
@@ -126,7 +159,7 @@ def delete_room(*, session: Session, user: User, room_id: object) -> Room:
 
 
 def remember_room(*, session: Session, user: User, room_id: object) -> Room:
-    room = get_room(session=session, room_id=room_id)
+    room = visible_room(session=session, user=user, room_id=room_id)
     user.last_room_id = room.id
     session.add(user)
     session.flush()
@@ -134,33 +167,119 @@ def remember_room(*, session: Session, user: User, room_id: object) -> Room:
 
 
 def last_room(*, session: Session, user: User) -> Room | None:
-    """The room the user was last in, if it still exists."""
-    return session.get(Room, user.last_room_id) if user.last_room_id is not None else None
+    """The room the user was last in, if it still exists and they may still see it."""
+    room = session.get(Room, user.last_room_id) if user.last_room_id is not None else None
+    return room if room is not None and may_see(session=session, user=user, room=room) else None
 
 
 def admit(*, session: Session, user: User, room_id: object) -> Room:
-    """The room, if the user may join its call: it exists and its owner has not removed them."""
-    room = get_room(session=session, room_id=room_id)
+    """The room, if the user may join its call: they may see it and its owner has not
+    removed them."""
+    room = visible_room(session=session, user=user, room_id=room_id)
     if session.get(RoomRemoval, (room.id, user.id)) is not None:
         raise RemovedFromRoom("The owner removed you from this room's call.")
     return room
 
 
+def may_moderate(*, user: User, room: Room) -> bool:
+    """The room's owner and the server's admins mute and remove people in its call."""
+    return room.owner_id == user.id or user.is_admin
+
+
+def moderated_room(*, session: Session, user: User, room_id: object) -> Room:
+    room = visible_room(session=session, user=user, room_id=room_id)
+    if not may_moderate(user=user, room=room):
+        raise NotRoomOwner("Only the room's owner or an admin can do that.")
+    return room
+
+
 def remove_from_call(*, session: Session, user: User, room_id: object, member_id: object) -> Room:
-    """The owner removes someone: they may not rejoin, and the room's key moves on."""
-    room = get_room(session=session, room_id=room_id)
-    if room.owner_id != user.id:
-        raise NotRoomOwner("Only the room's owner can remove people from its call.")
-    if isinstance(member_id, str) and member_id.isdigit() and len(member_id) < 19:
-        member_id = int(member_id)
-    member = (session.get(User, member_id)
-              if isinstance(member_id, int) and not isinstance(member_id, bool)
-              and 0 < member_id < 2**63 else None)
-    if member is None or member.id == user.id:
+    """The owner (or an admin) removes someone: they may not rejoin until the ban is lifted,
+    and the room's key moves on."""
+    room = moderated_room(session=session, user=user, room_id=room_id)
+    target_id = _user_id(member_id)
+    member = session.get(User, target_id) if target_id is not None else None
+    if member is None or member.id == user.id or member.id == room.owner_id:
         raise RoomNotFound("That person is not someone you can remove.")
     if session.get(RoomRemoval, (room.id, member.id)) is None:
         session.add(RoomRemoval(room_id=room.id, user_id=member.id))
     room.key_epoch += 1
     session.add(room)
+    session.flush()
+    return room
+
+
+def banned(*, session: Session, room: Room) -> list[tuple[int, str]]:
+    """(user id, display name) of everyone removed from the room, by name."""
+    rows = session.exec(select(User.id, User.display_name)
+                        .join(RoomRemoval, RoomRemoval.user_id == User.id)
+                        .where(RoomRemoval.room_id == room.id)
+                        .order_by(User.display_name, User.id)).all()
+    return [(user_id, name) for user_id, name in rows]
+
+
+def lift_ban(*, session: Session, user: User, room_id: object, member_id: object) -> Room:
+    """Someone removed from the room may join its call again."""
+    room = moderated_room(session=session, user=user, room_id=room_id)
+    target_id = _user_id(member_id)
+    row = session.get(RoomRemoval, (room.id, target_id)) if target_id is not None else None
+    if row is not None:
+        session.delete(row)
+        session.flush()
+    return room
+
+
+def _owned_room(session: Session, user: User, room_id: object, action: str) -> Room:
+    room = get_room(session=session, room_id=room_id)
+    if room.owner_id != user.id:
+        raise NotRoomOwner(f"Only the room's owner can {action}.")
+    return room
+
+
+def _user_id(value: object) -> int | None:
+    """A user id as a tampered client may send it: an int, or digits."""
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+        return value
+    return None
+
+
+def set_private(*, session: Session, user: User, room_id: object, private: object) -> Room:
+    """The owner opens the room to everyone or closes it to its members. Closing it moves
+    the key on, so whoever is in the call without being a member decodes nothing new."""
+    room = _owned_room(session, user, room_id, "make it private or public")
+    private = private is True
+    if room.private != private:
+        room.private = private
+        if private:
+            room.key_epoch += 1
+        session.add(room)
+        session.flush()
+    return room
+
+
+def member_ids(*, session: Session, room: Room) -> list[int]:
+    """The members of a room (the owner is one without being listed)."""
+    return list(session.exec(select(RoomMember.user_id).where(RoomMember.room_id == room.id)
+                             .order_by(RoomMember.user_id)).all())
+
+
+def set_member(*, session: Session, user: User, room_id: object, member_id: object,
+               member: object) -> Room:
+    """The owner lets someone into the room or takes them off its members. Taking someone
+    off moves the key on, as removing them from the call does."""
+    room = _owned_room(session, user, room_id, "choose its members")
+    target_id = _user_id(member_id)
+    target = session.get(User, target_id) if target_id is not None else None
+    if target is None or target.id == user.id:
+        raise RoomNotFound("That person is not someone you can add or take off.")
+    row = session.get(RoomMember, (room.id, target.id))
+    if member is True and row is None:
+        session.add(RoomMember(room_id=room.id, user_id=target.id))
+    elif member is not True and row is not None:
+        session.delete(row)
+        room.key_epoch += 1
+        session.add(room)
     session.flush()
     return room

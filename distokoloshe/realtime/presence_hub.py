@@ -33,7 +33,7 @@ from distokoloshe.livekit_tokens import SESSION_VERSION_ATTRIBUTE, livekit_room_
 from distokoloshe.presence import MEMBERS, ONLINE, ROOMS, TOPICS, Connection
 from distokoloshe.presence_redis import RedisPresenceStore
 from distokoloshe.realtime.frames import delta_frame, encode_json, event_frame
-from distokoloshe.realtime.views import person_views, room_views
+from distokoloshe.realtime.views import person_views, room_views, visible_to
 from distokoloshe.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,9 @@ def _people() -> list[dict]:
         return person_views(accounts.list_display_names(session=session))
 
 
-def _rooms() -> list[rooms.RoomSummary]:
+def _rooms() -> tuple[list[rooms.RoomSummary], dict[int, frozenset[int]]]:
     with session_scope() as session:
-        return rooms.list_rooms(session=session)
+        return rooms.list_rooms(session=session), rooms.private_audiences(session=session)
 
 
 def _outsiders(participants: list[calls.Participant]) -> list[calls.Participant]:
@@ -88,7 +88,13 @@ class PresenceHub:
         self._dirty: set[str] = set(TOPICS)
         self._wake = asyncio.Event()
         self._sent: dict[str, str] = {}               # var -> JSON of what was last broadcast
-        self._values: dict[str, object] = {"people": [], "online": [], "rooms": []}
+        self._values: dict[str, object] = {"people": [], "online": []}
+        # Rooms differ by who may see which private room: each socket gets the list for its
+        # user's private rooms, encoded once per such set (nearly always one: none).
+        self._room_views: list[dict] = []
+        self._private_rooms_of: dict[int, frozenset[int]] = {}  # user id -> private room ids
+        self._rooms_sent: dict[frozenset[int], str] = {}       # private rooms -> JSON sent
+        self._rooms_seen_by: dict[str, frozenset[int]] = {}    # sid -> the list it was sent
         self._summaries: list[rooms.RoomSummary] = []
         self._members: dict[str, list[presence.Member]] = {}
         self._known_people: set[int] = set()
@@ -155,6 +161,7 @@ class PresenceHub:
         """Signed out, or left the lobby: no longer online through this socket."""
         conn = self._local.pop(sid, None)
         self._session_of.pop(sid, None)
+        self._rooms_seen_by.pop(sid, None)
         self._newcomers.discard(sid)
         if conn is not None and self._sid_of_tab.get(conn.conn_id) == sid:
             del self._sid_of_tab[conn.conn_id]
@@ -244,11 +251,17 @@ class PresenceHub:
 
     async def _refresh(self, dirty: set[str]) -> None:
         if ROOMS in dirty:
-            self._summaries = await asyncio.to_thread(_rooms)
+            self._summaries, audiences = await asyncio.to_thread(_rooms)
+            private_rooms_of: dict[int, set[int]] = {}
+            for room_id, users in audiences.items():
+                for user_id in users:
+                    private_rooms_of.setdefault(user_id, set()).add(room_id)
+            self._private_rooms_of = {user_id: frozenset(ids)
+                                      for user_id, ids in private_rooms_of.items()}
         if MEMBERS in dirty:
             self._members = await self.store.members()
         if ROOMS in dirty or MEMBERS in dirty:
-            self._values["rooms"] = room_views(self._summaries, self._members)
+            self._room_views = room_views(self._summaries, self._members)
         if ONLINE in dirty:
             online = await self.store.online_user_ids()
             if not online <= self._known_people:  # someone new registered
@@ -262,22 +275,64 @@ class PresenceHub:
         newcomers, self._newcomers = self._newcomers, set()
         await self._refresh(dirty)
         # Only what the dirty topics feed is encoded again (the people list is the largest).
-        fed = ({"rooms"} if dirty & {ROOMS, MEMBERS} else set()) | \
-              ({"people", "online"} if ONLINE in dirty else set())
+        fed = {"people", "online"} if ONLINE in dirty else set()
         encoded = {name: encode_json(self._values[name]) for name in sorted(fed)}
         changed = [name for name, text in encoded.items() if self._sent.get(name) != text]
         if changed:
             self._sent.update({name: encoded[name] for name in changed})
             await self._send(self._frame({name: encoded[name] for name in changed}),
                              room=SOCKET_ROOM)
+        rooms_sent = await self._send_rooms(newcomers) if dirty & {ROOMS, MEMBERS} else False
         if newcomers:
-            # Every newcomer of this batch gets the same full copy, encoded once.
-            full = self._frame({name: self._sent.get(name) or encode_json(value)
-                                for name, value in self._values.items()})
-            for sid in newcomers & self._local.keys():
-                await self._send(full, room=sid)
-            self._freeze_survivors()
-        return bool(changed)
+            await self._welcome(newcomers & self._local.keys())
+        return bool(changed) or rooms_sent
+
+    def _rooms_json(self, private_rooms: frozenset[int]) -> str:
+        text = self._rooms_sent.get(private_rooms)
+        if text is None:
+            text = encode_json(visible_to(self._room_views, private_rooms))
+        return text
+
+    async def _send_rooms(self, newcomers: set[str]) -> bool:
+        """The room list to each socket whose list changed, encoded once per set of private
+        rooms; to the whole socket room when every socket here sees the same rooms."""
+        groups: dict[frozenset[int], list[str]] = {}
+        for sid, conn in self._local.items():
+            if sid not in newcomers:  # they get their whole copy next
+                groups.setdefault(self._private_rooms_of.get(conn.user_id, frozenset()),
+                                  []).append(sid)
+        texts = {key: encode_json(visible_to(self._room_views, key)) for key in groups}
+        stale = {key: [sid for sid in sids if self._rooms_sent.get(key) != texts[key]
+                       or self._rooms_seen_by.get(sid) != key]
+                 for key, sids in groups.items()}
+        self._rooms_sent = {key: texts[key] for key in groups}
+        sent = False
+        for key, sids in stale.items():
+            if not sids:
+                continue
+            frame = self._frame({"rooms": texts[key]})
+            if len(groups) == 1 and not newcomers and len(sids) == len(self._local):
+                await self._send(frame, room=SOCKET_ROOM)
+            else:
+                for sid in sids:
+                    await self._send(frame, room=sid)
+            self._rooms_seen_by.update(dict.fromkeys(sids, key))
+            sent = True
+        return sent
+
+    async def _welcome(self, newcomers: set[str]) -> None:
+        """Every newcomer of this batch gets a full copy, encoded once per set of private
+        rooms among them."""
+        shared = {name: self._sent.get(name) or encode_json(value)
+                  for name, value in self._values.items()}
+        frames: dict[frozenset[int], engineio_packet.Packet] = {}
+        for sid in newcomers:
+            key = self._private_rooms_of.get(self._local[sid].user_id, frozenset())
+            if key not in frames:
+                frames[key] = self._frame({**shared, "rooms": self._rooms_json(key)})
+            await self._send(frames[key], room=sid)
+            self._rooms_seen_by[sid] = key
+        self._freeze_survivors()
 
     def _frame(self, encoded: dict[str, str]) -> engineio_packet.Packet:
         return delta_frame(self._state_name, encoded, namespace=self._namespace,

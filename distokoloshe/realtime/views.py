@@ -30,6 +30,7 @@ class RoomView:
     owner_id: int
     owner_name: str
     encryption_required: bool
+    private: bool
     members: list[MemberView]
 
 
@@ -46,9 +47,15 @@ def room_views(summaries: list[rooms.RoomSummary],
     return [
         dataclasses.asdict(RoomView(
             room.id, room.name, room.owner_id, room.owner_name, room.encryption_required,
+            room.private,
             [MemberView(m.identity, m.name, initial(m.name), m.screen)
              for m in sorted(members.get(livekit_room_name(room.id), ()),
                              key=lambda m: (m.name.casefold(), m.identity))],
         ))
         for room in summaries
     ]
+
+
+def visible_to(views: list[dict], private_rooms: frozenset[int]) -> list[dict]:
+    """The public rooms and, of the private ones, those in `private_rooms`."""
+    return [view for view in views if not view["private"] or view["id"] in private_rooms]

@@ -35,7 +35,7 @@ def _row(summary: rooms.RoomSummary, *, mine: bool) -> RoomRow:
 
 
 def _selected(*, session, user, room_id) -> RoomRow:
-    summary = rooms.room_summary(session=session, room_id=room_id)
+    summary = rooms.room_summary(session=session, user=user, room_id=room_id)
     return _row(summary, mine=summary.owner_id == user.id)
 
 
