@@ -41,6 +41,7 @@ class Entry:
     mine: bool
     call: CallPass | None
     refusal: str = ""      # why the call is closed to them, for the user
+    members: tuple[int, ...] = ()  # the room's members, for its owner only
 
 
 def _pass(user: User, room: Room, *, with_token: bool) -> CallPass:
@@ -67,11 +68,13 @@ def rekey(*, session: Session, user: User, room_id: object) -> CallPass:
 
 def _entry(session: Session, user: User, room: Room) -> Entry:
     summary = rooms.summary_of(session=session, room=room)
+    mine = summary.owner_id == user.id
+    members = tuple(rooms.member_ids(session=session, room=room)) if mine else ()
     try:
         call = admit(session=session, user=user, room_id=room.id)
     except rooms.RemovedFromRoom as refusal:
-        return Entry(summary, summary.owner_id == user.id, None, str(refusal))
-    return Entry(summary, summary.owner_id == user.id, call)
+        return Entry(summary, mine, None, str(refusal), members)
+    return Entry(summary, mine, call, members=members)
 
 
 def enter_room(*, session: Session, user: User, room_id: object) -> Entry:

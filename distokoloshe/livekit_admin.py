@@ -38,14 +38,27 @@ async def close_room(room_id: int, *, settings: Settings | None = None) -> bool:
     return True
 
 
-async def list_participant_identities(room_id: int, *,
-                                      settings: Settings | None = None) -> list[str]:
+async def list_participants(room_id: int, *, settings: Settings | None = None
+                            ) -> list[api.ParticipantInfo]:
+    """Everyone in one room's call. Raises if LiveKit is unreachable."""
     settings = settings or get_settings()
     async with _client(settings) as client:
         response = await client.room.list_participants(
             api.ListParticipantsRequest(room=livekit_room_name(room_id))
         )
-    return [participant.identity for participant in response.participants]
+    return list(response.participants)
+
+
+async def list_participant_identities(room_id: int, *,
+                                      settings: Settings | None = None) -> list[str]:
+    return [p.identity for p in await list_participants(room_id, settings=settings)]
+
+
+async def announce_key(room_id: int, key_epoch: int, *, settings: Settings | None = None
+                       ) -> bool:
+    """Tell everyone in the call (through room metadata, which holds only the epoch number,
+    never a key) that the room key has changed. False if LiveKit could not be told."""
+    return await remove_participant_and_announce_key(room_id, "", key_epoch, settings=settings)
 
 
 async def remove_participant_and_announce_key(room_id: int, identity: str, key_epoch: int, *,
@@ -57,8 +70,9 @@ async def remove_participant_and_announce_key(room_id: int, identity: str, key_e
     try:
         async with _client(settings) as client:
             try:
-                await client.room.remove_participant(
-                    api.RoomParticipantIdentity(room=name, identity=identity))
+                if identity:  # "": nobody to remove, only the key to announce
+                    await client.room.remove_participant(
+                        api.RoomParticipantIdentity(room=name, identity=identity))
             except api.TwirpError as error:
                 if error.code != "not_found":
                     raise

@@ -6,7 +6,7 @@ import reflex as rx
 
 from distokoloshe.components.call import call_panel
 from distokoloshe.components.forms import error_callout, labeled_input
-from distokoloshe.state.presence import MemberView, PresenceState, RoomView
+from distokoloshe.state.presence import MemberView, PersonView, PresenceState, RoomView
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.validation import ROOM_NAME_MAX
 
@@ -32,7 +32,10 @@ def room_item(room: rx.Var[RoomView]) -> rx.Component:
     selected = RoomsState.selected_room_id == room.id
     return rx.el.li(
         rx.button(
-            rx.icon("volume_2", size=16, aria_hidden="true"),
+            rx.cond(room.private,
+                     # hidden from screen readers: the button's name stays the room's name
+                     rx.icon("lock", size=16, aria_hidden="true", data_testid="private-room"),
+                     rx.icon("volume_2", size=16, aria_hidden="true")),
             rx.text(room.name, overflow="hidden", text_overflow="ellipsis",
                     white_space="nowrap"),
             on_click=RoomsState.select_room(room.id),
@@ -108,6 +111,55 @@ def room_list() -> rx.Component:
     )
 
 
+def member_choice(person: rx.Var[PersonView]) -> rx.Component:
+    member = RoomsState.room_members.contains(person.id)
+    return rx.cond(
+        person.id != RoomsState.selected_room.owner_id,
+        rx.el.label(
+            rx.checkbox(checked=member,
+                        on_change=lambda checked: RoomsState.set_room_member(person.id,
+                                                                             checked)),
+            person.name,
+            class_name="dtk-check",
+            data_testid="member-choice",
+        ),
+    )
+
+
+def room_access() -> rx.Component:
+    """The owner's switch between a public room and a members-only one, and its members."""
+    room = RoomsState.selected_room
+    return rx.hstack(
+        rx.el.label(
+            rx.switch(checked=room.private,
+                      on_change=RoomsState.set_room_private),
+            "Private: members only",
+            class_name="dtk-check",
+        ),
+        rx.cond(
+            room.private,
+            rx.popover.root(
+                rx.popover.trigger(
+                    rx.button(rx.icon("users", size=16, aria_hidden="true"), "Members",
+                              variant="soft", size="1"),
+                ),
+                rx.popover.content(
+                    rx.vstack(
+                        rx.text("Who may see and join this room", size="2", weight="bold"),
+                        rx.foreach(PresenceState.people, member_choice),
+                        spacing="2",
+                        max_height="40vh",
+                        overflow_y="auto",
+                    ),
+                    aria_label="Members of " + room.name,
+                ),
+            ),
+        ),
+        spacing="3",
+        align="center",
+    )
+
+
 def selected_room_panel() -> rx.Component:
     room = RoomsState.selected_room
     return rx.cond(
@@ -145,7 +197,13 @@ def selected_room_panel() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            rx.text("Owned by " + room.owner_name, color_scheme="gray", size="2"),
+            rx.hstack(
+                rx.text("Owned by " + room.owner_name, color_scheme="gray", size="2"),
+                rx.cond(room.mine, room_access()),
+                spacing="4",
+                align="center",
+                wrap="wrap",
+            ),
             call_panel(),
             width="100%",
             spacing="2",

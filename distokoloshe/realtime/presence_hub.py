@@ -208,6 +208,15 @@ class PresenceHub:
             await livekit_admin.eject(participant.livekit_room, participant.identity)
         return {(p.livekit_room, p.identity) for p in out}
 
+    async def recheck_call(self, room_id: int) -> None:
+        """Who may be in this room's call changed (it was made private, a member was taken
+        off): put out whoever may no longer be there."""
+        participants = await livekit_admin.list_participants(room_id)
+        await self._put_out([
+            calls.Participant(livekit_room_name(room_id), p.identity,
+                              p.attributes.get(SESSION_VERSION_ATTRIBUTE, ""))
+            for p in participants])
+
     async def hint_join(self, room_id: int, identity: str, name: str) -> None:
         if self.running and await self.store.change_member(
                 livekit_room_name(room_id), identity,

@@ -24,23 +24,41 @@ NO_ROOM = 0
 class RoomRow:
     id: int
     name: str
+    owner_id: int
     owner_name: str
     mine: bool
     encryption_required: bool
+    private: bool
 
 
 def _row(summary: rooms.RoomSummary, *, mine: bool) -> RoomRow:
-    return RoomRow(summary.id, summary.name, summary.owner_name, mine,
-                   summary.encryption_required)
+    return RoomRow(summary.id, summary.name, summary.owner_id, summary.owner_name, mine,
+                   summary.encryption_required, summary.private)
 
 
-def _selected(*, session, user, room_id) -> RoomRow:
-    summary = rooms.room_summary(session=session, user=user, room_id=room_id)
-    return _row(summary, mine=summary.owner_id == user.id)
+def _selected(*, session, user, room_id) -> tuple[RoomRow, list[int]]:
+    """The selected room as the lobby shows it, and its members if the user owns it."""
+    room = rooms.visible_room(session=session, user=user, room_id=room_id)
+    mine = room.owner_id == user.id
+    members = rooms.member_ids(session=session, room=room) if mine else []
+    return _row(rooms.summary_of(session=session, room=room), mine=mine), members
+
+
+def _set_private(*, session, user, room_id, private) -> tuple[int, int]:
+    room = rooms.set_private(session=session, user=user, room_id=room_id, private=private)
+    return room.id, room.key_epoch
+
+
+def _set_member(*, session, user, room_id, member_id, member) -> tuple[int, int]:
+    room = rooms.set_member(session=session, user=user, room_id=room_id, member_id=member_id,
+                            member=member)
+    return room.id, room.key_epoch
 
 
 class RoomsState(SignedIn, rx.State):
     selected_room: RoomRow | None = None
+    # the selected room's members, when this user owns it (who else may see a private room)
+    room_members: list[int] = []
     create_error: str = ""
     room_error: str = ""
 
@@ -50,6 +68,7 @@ class RoomsState(SignedIn, rx.State):
 
     async def _show(self, entry: calls.Entry | None) -> None:
         self.selected_room = _row(entry.room, mine=entry.mine) if entry is not None else None
+        self.room_members = list(entry.members) if entry is not None else []
         await (await self.get_state(CallState))._enter(entry)
 
     @rx.event
@@ -67,7 +86,8 @@ class RoomsState(SignedIn, rx.State):
         if self.selected_room is None:
             return
         try:
-            self.selected_room = await self._as_user(_selected, room_id=self.selected_room.id)
+            self.selected_room, self.room_members = await self._as_user(
+                _selected, room_id=self.selected_room.id)
         except rooms.RoomNotFound:
             await self._show(None)
 
@@ -138,4 +158,44 @@ class RoomsState(SignedIn, rx.State):
         # Everyone still in the call is disconnected by LiveKit itself.
         if not await livekit_admin.close_room(room.id):
             self.room_error = "The room is deleted, but the media server could not be told."
+        return None
+
+    async def _change_access(self, action, **kwargs) -> None:
+        """The owner changed who may see the selected room: every lobby's list follows,
+        whoever may no longer be in its call is put out, and the rest take the new key."""
+        if self.selected_room is None:
+            return
+        self.room_error = ""
+        try:
+            room_id, key_epoch = await self._as_user(action, room_id=self.selected_room.id,
+                                                     **kwargs)
+        except (rooms.RoomNotFound, rooms.NotRoomOwner) as error:
+            self.room_error = str(error)
+            return
+        await self._refresh()
+        await hub.rooms_changed()
+        try:
+            await hub.recheck_call(room_id)
+        except Exception:  # noqa: BLE001  (LiveKit unreachable: the reconcile pass catches up)
+            self.room_error = "Saved, but the media server could not be told yet."
+        # Everyone still in the call, the owner too, fetches the new key when LiveKit
+        # passes this on (CallState.update_room_key).
+        await livekit_admin.announce_key(room_id, key_epoch)
+
+    @rx.event
+    async def set_room_private(self, private: bool):
+        """The owner makes the selected room private (members only) or public."""
+        try:
+            await self._change_access(_set_private, private=private)
+        except NotSignedIn:
+            return SessionState.session_failed
+        return None
+
+    @rx.event
+    async def set_room_member(self, user_id: int, member: bool):
+        """The owner lets someone into the selected room, or takes them off its members."""
+        try:
+            await self._change_access(_set_member, member_id=user_id, member=member)
+        except NotSignedIn:
+            return SessionState.session_failed
         return None
