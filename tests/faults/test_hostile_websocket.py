@@ -32,7 +32,14 @@ from sqlmodel import select
 
 import distokoloshe.app  # noqa: F401  (imports every page, so every state is registered)
 from distokoloshe import e2ee, livekit_admin, livekit_tokens, rooms
-from distokoloshe.models import ParticipantVolume, Room, RoomRemoval, User, UserPreferences
+from distokoloshe.models import (
+    ParticipantVolume,
+    Room,
+    RoomMember,
+    RoomRemoval,
+    User,
+    UserPreferences,
+)
 from distokoloshe.state.call import CallState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
@@ -88,17 +95,20 @@ class Scene:
     victim_room: Room            # the attacker may join it, not run it
     closed_room: Room            # the victim's room the attacker was removed from
     attacker_room: Room
+    secret_room: Room            # the victim's private room; the bystander is its member
 
 
 def hostile_values(scene: Scene) -> list:
     v, b, vr, cr = scene.victim, scene.bystander, scene.victim_room, scene.closed_room
+    sr = scene.secret_room
     participant = {"identity": str(v.id), "name": "x" * 500, "is_local": True, "mic_on": True,
                    "speaking": True, "sharing": True, "encrypted": "yes", "quality": ["x"]}
     return [
         None, True, False, 0, -1, 1.5, float("nan"), float("inf"), 2**63, 2**64 + 1, 10**40,
         "", "0", "-1", "1 OR 1=1", "'; DROP TABLE users; --", f"room-{vr.id}",
         "<img src=x onerror=alert(1)>", "\u202eevil", "\x00", "retry:", "Shift+L",
-        v.id, str(v.id), b.id, str(b.id), vr.id, str(vr.id), cr.id, str(cr.id),
+        v.id, str(v.id), b.id, str(b.id), vr.id, str(vr.id), cr.id, str(cr.id), sr.id,
+        str(sr.id),
         [], {}, [vr.id], {"room_id": cr.id}, {"identity": str(v.id)}, list(range(20_000)),
         nested(300, 1, as_dict=False), nested(300, 1, as_dict=True),
         BIG,
@@ -163,6 +173,8 @@ def snapshot(stack, scene: Scene) -> dict:
             "rooms": dump(session.exec(select(Room).where(Room.owner_id != a))),
             "removals": dump(r for r in session.exec(select(RoomRemoval))
                              if r.room_id not in attacker_rooms),
+            "members": dump(m for m in session.exec(select(RoomMember))
+                            if m.room_id not in attacker_rooms),
             "volumes": dump(session.exec(select(ParticipantVolume).where(
                 ParticipantVolume.listener_id != a))),
             "preferences": dump(session.exec(select(UserPreferences).where(
@@ -229,14 +241,20 @@ async def scene(stack):
         closed_room = rooms.create_room(session=session, user=victim, name=f"Private {victim.id}")
         attacker_room = rooms.create_room(session=session, user=attacker,
                                           name=f"Mallory {attacker.id}")
+        secret_room = rooms.create_room(session=session, user=victim,
+                                        name=f"Hideaway {victim.id}")
         session.flush()
+        rooms.set_member(session=session, user=victim, room_id=secret_room.id,
+                         member_id=bystander.id, member=True)
+        rooms.set_private(session=session, user=victim, room_id=secret_room.id, private=True)
         rooms.remove_from_call(session=session, user=victim, room_id=closed_room.id,
                                member_id=attacker.id)
         rooms.remember_room(session=session, user=victim, room_id=victim_room.id)
         session.flush()
-        for room in (victim_room, closed_room, attacker_room):
+        for room in (victim_room, closed_room, attacker_room, secret_room):
             session.refresh(room)
-    return Scene(attacker, victim, bystander, victim_room, closed_room, attacker_room)
+    return Scene(attacker, victim, bystander, victim_room, closed_room, attacker_room,
+                 secret_room)
 
 
 async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(stack, scene):
@@ -310,9 +328,13 @@ async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(s
         received = "\n".join(attacker.texts)
         with stack.db() as session:
             closed_now = session.get(Room, s.closed_room.id)
+            secret_now = session.get(Room, s.secret_room.id)
             others = session.exec(select(User).where(User.id != s.attacker.id)).all()
+        # A private room it is not a member of: not even its name.
+        assert s.secret_room.name not in received
         secrets_of_others = {
             *room_keys(closed_now, stack.settings, closed_now.key_epoch + 3),
+            *room_keys(secret_now, stack.settings, secret_now.key_epoch + 3),
             victim_tab.session_token,
             *(user.password_hash for user in others),
         }
@@ -337,6 +359,7 @@ async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(s
             else:
                 assert claims.get("sub") == str(s.attacker.id), claims
         assert livekit_tokens.livekit_room_name(s.closed_room.id) not in livekit_rooms
+        assert livekit_tokens.livekit_room_name(s.secret_room.id) not in livekit_rooms
         # the positive controls: its own room's token and key did arrive
         assert livekit_tokens.livekit_room_name(s.attacker_room.id) in livekit_rooms
         assert room_keys(s.attacker_room, stack.settings, 1) & {
@@ -401,6 +424,43 @@ async def test_a_removed_user_cannot_get_a_token_or_key_for_that_room(stack, sce
             claims = jwt.decode(token, options={"verify_signature": False})
             assert claims.get("video", {}).get("room") != livekit_tokens.livekit_room_name(closed)
         assert attacker.value(CALL, "room_id") != closed
+    finally:
+        await attacker.close()
+
+
+async def test_a_non_member_gets_nothing_of_a_private_room(stack, scene):
+    """Every route into a private room, tried by someone who is not its member: refused as
+    a room that does not exist, and its name, token and key never reach them."""
+    s = scene
+    attacker = await stack.signed_in(s.attacker)
+    try:
+        secret = s.secret_room.id
+        await attacker.send(f"{ROOMS}.select_room", {"room_id": secret})
+        await attacker.wait_for_value(ROOMS, "room_error", "That room does not exist.")
+        await attacker.send(f"{ROOMS}.select_room", {"room_id": s.attacker_room.id})
+        for event, payload in ((f"{ROOMS}.set_room_member",
+                                {"user_id": s.attacker.id, "member": True}),
+                               (f"{ROOMS}.set_room_private", {"private": False})):
+            await attacker.send(f"{UPDATE_VARS}", {"vars": {
+                f"{ROOMS}.selected_room": {"id": secret, "name": "x", "owner_id": s.victim.id,
+                                           "owner_name": "x", "mine": True,
+                                           "encryption_required": True, "private": True}}})
+            await attacker.send(event, payload)
+        await attacker.send(f"{CALL}.set_disconnected", {"reason": "network", "final": False})
+        await drain(attacker, timeout=30)
+        await asyncio.sleep(2.5)  # a rejoin's delay
+        received = "\n".join(attacker.texts)
+        with stack.db() as session:
+            room = session.get(Room, secret)
+            members = session.exec(select(RoomMember.user_id)
+                                   .where(RoomMember.room_id == secret)).all()
+        assert s.secret_room.name not in received
+        assert room.private and members == [s.bystander.id]
+        assert not room_keys(room, stack.settings, room.key_epoch + 3) & set(
+            re.findall(r'"e2ee_key_rx_state_":"([^"]+)"', received))
+        for token in JWT_PATTERN.findall(received):
+            claims = jwt.decode(token, options={"verify_signature": False})
+            assert claims.get("video", {}).get("room") != livekit_tokens.livekit_room_name(secret)
     finally:
         await attacker.close()
 
