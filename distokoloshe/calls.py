@@ -30,7 +30,7 @@ class CallPass:
     e2ee_key_index: int
     key_epoch: int
     encryption_required: bool
-    owner: bool            # the user owns the room, so may remove people from its call
+    owner: bool            # the owner or an admin: may mute and remove people in its call
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +50,7 @@ def _pass(user: User, room: Room, *, with_token: bool) -> CallPass:
         token=livekit_tokens.mint_join_token(user, room) if with_token else "",
         e2ee_key=e2ee.current_room_key(room), e2ee_key_index=e2ee.key_index(room.key_epoch),
         key_epoch=room.key_epoch, encryption_required=room.encryption_required,
-        owner=room.owner_id == user.id,
+        owner=rooms.may_moderate(user=user, room=room),
     )
 
 
@@ -106,6 +106,12 @@ def remove_member(*, session: Session, user: User, room_id: object,
     room = rooms.remove_from_call(session=session, user=user, room_id=room_id,
                                   member_id=member_id)
     return _pass(user, room, with_token=False)
+
+
+def moderator_name(*, session: Session, user: User, room_id: object) -> str:
+    """The display name of a user who may moderate the room's call (else NotRoomOwner)."""
+    rooms.moderated_room(session=session, user=user, room_id=room_id)
+    return user.display_name
 
 
 @dataclasses.dataclass(frozen=True)

@@ -89,6 +89,41 @@ async def remove_participant_and_announce_key(room_id: int, identity: str, key_e
     return True
 
 
+MODERATION_TOPIC = "moderation"  # data only the server sends (browsers ignore it from peers)
+
+
+async def mute_microphone(room_id: int, identity: str, *, by: str,
+                          settings: Settings | None = None) -> bool:
+    """Mute someone's microphone for everyone (they may unmute themselves), and tell the
+    call who did it. False if they have no microphone published or LiveKit could not be
+    reached."""
+    settings = settings or get_settings()
+    name = livekit_room_name(room_id)
+    try:
+        async with _client(settings) as client:
+            participant = await client.room.get_participant(
+                api.RoomParticipantIdentity(room=name, identity=identity))
+            tracks = [track.sid for track in participant.tracks
+                      if track.source == api.TrackSource.MICROPHONE]
+            for sid in tracks:
+                await client.room.mute_published_track(api.MuteRoomTrackRequest(
+                    room=name, identity=identity, track_sid=sid, muted=True))
+            if tracks:
+                notice = {"action": "muted", "identity": identity, "by": by}
+                await client.room.send_data(api.SendDataRequest(
+                    room=name, data=json.dumps(notice).encode(),
+                    kind=api.DataPacket.Kind.RELIABLE, topic=MODERATION_TOPIC))
+    except api.TwirpError as error:
+        log.warning("LiveKit refused to mute %s in room %s: %s", identity, room_id,
+                    error.message)
+        return False
+    except Exception as error:  # noqa: BLE001  (network errors of several kinds)
+        log.warning("could not reach LiveKit to mute %s in room %s: %s", identity, room_id,
+                    error)
+        return False
+    return bool(tracks)
+
+
 async def list_calls(*, settings: Settings | None = None) -> dict[str, list[api.ParticipantInfo]]:
     """Everyone in every call LiveKit has now, by LiveKit room name. Raises if unreachable."""
     settings = settings or get_settings()

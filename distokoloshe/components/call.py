@@ -15,6 +15,7 @@ from distokoloshe.components.livekit import (
     participant_video,
     remote_audio,
     screen_share,
+    server_notices,
 )
 from distokoloshe.components.screen_share import (
     screen_viewer,
@@ -144,6 +145,13 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
                         rx.icon("screen_share", size=16, color="var(--green-9)",
                                 aria_label="sharing their screen", title="Sharing their screen")),
                 rx.icon("signal", size=16, aria_label=f"connection {quality}", title=quality),
+                rx.cond(
+                    CallState.i_own_room & ~participant.is_local & participant.mic_on,
+                    rx.icon_button(rx.icon("mic_off", size=14),
+                                   on_click=CallState.mute_for_everyone(participant.identity),
+                                   aria_label="Mute " + participant.name + " for everyone",
+                                   title="Mute for everyone", variant="ghost", size="1"),
+                ),
                 rx.cond(
                     CallState.i_own_room & ~participant.is_local,
                     rx.icon_button(rx.icon("user_x", size=14),
@@ -340,6 +348,7 @@ def call_parts() -> list[rx.Component]:
             chimes=PreferencesState.join_leave_sounds,
         ),
         device_list(on_devices=DevicesState.set_devices),
+        server_notices(on_notice=CallState.take_notice),
     ]
 
 
@@ -348,6 +357,9 @@ def call_panel() -> rx.Component:
     return live_kit_room(
         *call_parts(),
         error_callout(CallState.media_error, test_id="media-error"),
+        rx.cond(CallState.notice != "",
+                rx.callout(CallState.notice, icon="info", role="status",
+                           data_testid="call-notice", width="100%")),
         rx.cond(
             CallState.in_call,
             rx.vstack(

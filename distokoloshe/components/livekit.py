@@ -155,6 +155,17 @@ class ParticipantLevel(rx.Component):
     identity: rx.Var[str]
 
 
+class ServerNotices(rx.Component):
+    """Passes on what the server (never a participant) announces on the call's
+    "moderation" data topic: {"action": "muted", "identity": ..., "by": display name}."""
+
+    library = js_module("livekit/server_notices.jsx")
+    tag = "ServerNotices"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    on_notice: rx.EventHandler[lambda notice: [notice]]
+
+
 live_kit_room = LiveKitRoom.create
 microphone = Microphone.create
 camera = Camera.create
@@ -163,3 +174,4 @@ remote_audio = RemoteAudio.create
 device_list = DeviceList.create
 participant_video = ParticipantVideo.create
 participant_level = ParticipantLevel.create
+server_notices = ServerNotices.create

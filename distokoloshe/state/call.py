@@ -84,7 +84,10 @@ class CallState(SignedIn, rx.State):
     e2ee_key: str = ""
     e2ee_key_index: int = 0
     encryption_required: bool = True
+    # the owner or an admin: may mute and remove people in this call
     i_own_room: bool = False
+    # what the server announced in the call (someone was muted for everyone), or ""
+    notice: str = ""
     # reported by the browser: "on", "off" (joined without), or "" before connecting
     encryption: str = ""
     # idle, connecting, connected, reconnecting
@@ -180,6 +183,33 @@ class CallState(SignedIn, rx.State):
                 call.room_id, str(identity), call.key_epoch):
             self.media_error = "Removed, but the media server could not be told; try again."
 
+    @rx.event
+    async def mute_for_everyone(self, identity: str):
+        """The room's owner or an admin mutes someone's microphone for everyone."""
+        if not self.in_call:
+            return
+        try:
+            by = await self._as_user(calls.moderator_name, room_id=self.room_id)
+        except (NotSignedIn, rooms.NotRoomOwner, rooms.RoomNotFound) as error:
+            self.media_error = str(error) or "Please log in again."
+            return
+        if not await livekit_admin.mute_microphone(self.room_id, _text(identity), by=by):
+            self.media_error = "They could not be muted (is their microphone on?)."
+
+    @rx.event
+    async def take_notice(self, notice: dict):
+        """The server announced something in the call (LiveKitRoom's on_notice)."""
+        if not self.in_call or not isinstance(notice, dict) or notice.get("action") != "muted":
+            return
+        identity, by = _text(notice.get("identity")), _text(notice.get("by")) or "A moderator"
+        user_id, _name = await self._verified()
+        if user_id and identity == participant_identity(user_id):
+            self.mic_on = False
+            self.notice = f"{by} muted you for everyone. Unmute when you are ready."
+            return
+        name = next((p.name for p in self.participants if p.identity == identity), "someone")
+        self.notice = f"{by} muted {name} for everyone."
+
     async def _hint_presence(self, *, joined: bool) -> None:
         """Tell presence at once; LiveKit's webhooks confirm (or correct) it shortly. Only a
         session that still holds may show itself joining; leaving needs no check."""
@@ -201,6 +231,7 @@ class CallState(SignedIn, rx.State):
         self.room_id, self.token, self.server_url = 0, "", ""
         self.e2ee_key, self.e2ee_key_index, self.encryption = "", 0, ""
         self.i_own_room = False
+        self.notice = ""
         self.connection = "idle"
         self.participants = []
         self.transmitting = self.talking_while_muted = False
