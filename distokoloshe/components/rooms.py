@@ -6,6 +6,7 @@ import reflex as rx
 
 from distokoloshe.components.call import call_panel
 from distokoloshe.components.forms import error_callout, labeled_input
+from distokoloshe.state.call import CallState
 from distokoloshe.state.presence import MemberView, PersonView, PresenceState, RoomView
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.validation import ROOM_NAME_MAX
@@ -126,6 +127,39 @@ def member_choice(person: rx.Var[PersonView]) -> rx.Component:
     )
 
 
+def banned_row(row) -> rx.Component:
+    return rx.hstack(
+        rx.text(row.name, size="2"),
+        rx.spacer(),
+        rx.button("Let back in", size="1", variant="soft",
+                  on_click=RoomsState.lift_ban(row.id),
+                  aria_label="Let " + row.name + " back in"),
+        width="100%",
+        align="center",
+        data_testid="banned-person",
+    )
+
+
+def removed_people() -> rx.Component:
+    """Who was removed from the room's call, each until let back in."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(rx.icon("user_x", size=16, aria_hidden="true"), "Removed",
+                      variant="soft", size="1", on_click=RoomsState.load_bans),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text("Removed from this room", size="2", weight="bold"),
+                rx.cond(RoomsState.banned.length() > 0,
+                        rx.foreach(RoomsState.banned, banned_row),
+                        rx.text("Nobody", size="2", color_scheme="gray")),
+                spacing="2",
+                min_width="14em",
+            ),
+        ),
+    )
+
+
 def room_access() -> rx.Component:
     """The owner's switch between a public room and a members-only one, and its members."""
     room = RoomsState.selected_room
@@ -200,6 +234,7 @@ def selected_room_panel() -> rx.Component:
             rx.hstack(
                 rx.text("Owned by " + room.owner_name, color_scheme="gray", size="2"),
                 rx.cond(room.mine, room_access()),
+                rx.cond(room.mine | CallState.i_own_room, removed_people()),
                 spacing="4",
                 align="center",
                 wrap="wrap",

@@ -44,6 +44,23 @@ def _selected(*, session, user, room_id) -> tuple[RoomRow, list[int]]:
     return _row(rooms.summary_of(session=session, room=room), mine=mine), members
 
 
+@dataclasses.dataclass
+class BannedRow:
+    id: int
+    name: str
+
+
+def _bans(*, session, user, room_id) -> list[BannedRow]:
+    room = rooms.moderated_room(session=session, user=user, room_id=room_id)
+    return [BannedRow(user_id, name) for user_id, name in rooms.banned(session=session,
+                                                                       room=room)]
+
+
+def _lift_ban(*, session, user, room_id, member_id) -> list[BannedRow]:
+    rooms.lift_ban(session=session, user=user, room_id=room_id, member_id=member_id)
+    return _bans(session=session, user=user, room_id=room_id)
+
+
 def _set_private(*, session, user, room_id, private) -> tuple[int, int]:
     room = rooms.set_private(session=session, user=user, room_id=room_id, private=private)
     return room.id, room.key_epoch
@@ -59,6 +76,8 @@ class RoomsState(SignedIn, rx.State):
     selected_room: RoomRow | None = None
     # the selected room's members, when this user owns it (who else may see a private room)
     room_members: list[int] = []
+    # who was removed from the selected room's call, for its owner or an admin to lift
+    banned: list[BannedRow] = []
     create_error: str = ""
     room_error: str = ""
 
@@ -199,3 +218,26 @@ class RoomsState(SignedIn, rx.State):
         except NotSignedIn:
             return SessionState.session_failed
         return None
+
+    async def _moderate(self, action, **kwargs):
+        if self.selected_room is None:
+            return None
+        self.room_error = ""
+        try:
+            self.banned = await self._as_user(action, room_id=self.selected_room.id, **kwargs)
+        except NotSignedIn:
+            return SessionState.session_failed
+        except (rooms.RoomNotFound, rooms.NotRoomOwner) as error:
+            self.room_error = str(error)
+            self.banned = []
+        return None
+
+    @rx.event
+    async def load_bans(self):
+        """Who was removed from the selected room (its owner's or an admin's list)."""
+        return await self._moderate(_bans)
+
+    @rx.event
+    async def lift_ban(self, user_id: int):
+        """Someone removed from the selected room may join its call again."""
+        return await self._moderate(_lift_ban, member_id=user_id)

@@ -65,3 +65,26 @@ async def test_only_a_moderator_sees_the_mute_button(new_page, seed_user):
                  ).to_be_visible(timeout=20_000)
     await expect(guest.get_by_role("button", name="Mute Owner with guest for everyone")
                  ).to_have_count(0)
+
+
+async def test_a_removal_holds_until_the_owner_lets_them_back_in(new_page, seed_user):
+    owner, guest = await new_page(), await new_page()
+    _, room_name = await _join_new_room(owner, seed_user, "Banning owner")
+    await log_in(guest, seed_user(display_name="Banned guest"))
+    await guest.get_by_role("button", name=room_name, exact=True).click()
+    await expect(_tile(owner, "Banned guest")).to_be_visible(timeout=20_000)
+
+    await owner.get_by_role("button", name="Remove Banned guest from the call").click()
+    await expect(_tile(owner, "Banned guest")).to_have_count(0, timeout=15_000)
+    await guest.get_by_role("button", name=room_name, exact=True).click()
+    await expect(guest.get_by_test_id("media-error")).to_have_text(
+        "The owner removed you from this room's call.", timeout=15_000)
+
+    await owner.get_by_role("button", name="Removed", exact=True).click()
+    await owner.get_by_role("button", name="Let Banned guest back in").click()
+    await expect(owner.get_by_test_id("banned-person")).to_have_count(0)
+    await owner.keyboard.press("Escape")
+
+    await guest.get_by_role("button", name=room_name, exact=True).click()
+    await expect(guest.get_by_text("Connected", exact=True)).to_be_visible(timeout=20_000)
+    await expect(_tile(owner, "Banned guest")).to_be_visible(timeout=20_000)
