@@ -55,12 +55,20 @@ async def test_a_server_mute_silences_the_target_and_tells_them(new_page, app, l
         await peer.close()
 
 
-async def test_only_a_moderator_sees_the_mute_button(new_page, seed_user):
+async def _owner_with_guest(new_page, seed_user, owner_name: str, guest_name: str):
+    """The owner in a new room's call, and a guest who joined it: (owner, guest, room)."""
     owner, guest = await new_page(), await new_page()
-    _, room_name = await _join_new_room(owner, seed_user, "Owner with guest")
-    await log_in(guest, seed_user(display_name="Plain guest"))
+    _, room_name = await _join_new_room(owner, seed_user, owner_name)
+    await log_in(guest, seed_user(display_name=guest_name))
     await guest.get_by_role("button", name=room_name, exact=True).click()
-    await expect(_tile(guest, "Owner with guest")).to_be_visible(timeout=20_000)
+    await expect(_tile(owner, guest_name)).to_be_visible(timeout=20_000)
+    await expect(_tile(guest, owner_name)).to_be_visible(timeout=20_000)
+    return owner, guest, room_name
+
+
+async def test_only_a_moderator_sees_the_mute_button(new_page, seed_user):
+    owner, guest, _ = await _owner_with_guest(new_page, seed_user, "Owner with guest",
+                                              "Plain guest")
     await expect(owner.get_by_role("button", name="Mute Plain guest for everyone")
                  ).to_be_visible(timeout=20_000)
     await expect(guest.get_by_role("button", name="Mute Owner with guest for everyone")
@@ -68,11 +76,8 @@ async def test_only_a_moderator_sees_the_mute_button(new_page, seed_user):
 
 
 async def test_a_removal_holds_until_the_owner_lets_them_back_in(new_page, seed_user):
-    owner, guest = await new_page(), await new_page()
-    _, room_name = await _join_new_room(owner, seed_user, "Banning owner")
-    await log_in(guest, seed_user(display_name="Banned guest"))
-    await guest.get_by_role("button", name=room_name, exact=True).click()
-    await expect(_tile(owner, "Banned guest")).to_be_visible(timeout=20_000)
+    owner, guest, room_name = await _owner_with_guest(new_page, seed_user, "Banning owner",
+                                                      "Banned guest")
 
     await owner.get_by_role("button", name="Remove Banned guest from the call").click()
     await expect(_tile(owner, "Banned guest")).to_have_count(0, timeout=15_000)
