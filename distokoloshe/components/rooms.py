@@ -117,7 +117,7 @@ def member_choice(person: rx.Var[PersonView]) -> rx.Component:
     return rx.cond(
         person.id != RoomsState.selected_room.owner_id,
         rx.el.label(
-            rx.checkbox(checked=member,
+            rx.checkbox(checked=member, aria_label=person.name,
                         on_change=lambda checked: RoomsState.set_room_member(person.id,
                                                                              checked)),
             person.name,
@@ -165,8 +165,8 @@ def room_access() -> rx.Component:
     room = RoomsState.selected_room
     return rx.hstack(
         rx.el.label(
-            rx.switch(checked=room.private,
-                      on_change=RoomsState.set_room_private),
+            rx.switch(checked=room.private, on_change=RoomsState.set_room_private,
+                      aria_label="Private: members only"),
             "Private: members only",
             class_name="dtk-check",
         ),
