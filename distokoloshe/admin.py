@@ -60,10 +60,10 @@ class RoomListing:
     members: int
 
 
-def hold_admins(session: Session, user: User) -> None:
+def hold_admins(session: Session, user: User) -> User:
     """Until the transaction ends, nobody else changes who is an admin or disabled: an
     advisory lock on PostgreSQL; on SQLite the database's one write lock, which any write
-    takes (this one changes nothing: `user` keeps its own values). Then `user` is read
+    takes (this one changes nothing: `user` keeps its own values). Returns `user` read
     again, so what follows sees who they are now."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -72,7 +72,7 @@ def hold_admins(session: Session, user: User) -> None:
         users = User.__table__
         connection.execute(update(users).where(users.c.id == user.id)
                            .values(is_admin=users.c.is_admin))
-    session.refresh(user)
+    return session.get(User, user.id, populate_existing=True)
 
 
 def is_active_admin(user: User) -> bool:
@@ -95,8 +95,7 @@ def any_admin(*, session: Session) -> bool:
 
 
 def _acting_admin(session: Session, user: User) -> None:
-    hold_admins(session, user)
-    require_admin(user)
+    require_admin(hold_admins(session, user))
 
 
 def _account(session: Session, account_id: object) -> User:

@@ -56,7 +56,7 @@ def register(*, session: Session, username: object, password: object,
     elif not admin.any_admin(session=session):
         # Open, and nobody runs the server yet: this account does. The lock makes two
         # first registrations at once take turns, so only one of them becomes the admin.
-        admin.hold_admins(session, user)
+        user = admin.hold_admins(session, user)
         user.is_admin = not admin.any_admin(session=session)
     user.last_signed_in_at = now
     session.add(user)
