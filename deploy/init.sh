@@ -1,5 +1,6 @@
 #!/bin/sh
-# Writes .env for the compose stack, with fresh random secrets. Never overwrites one.
+# Writes .env for the compose stack, with fresh random secrets, for an invite-only server, and
+# prints the one-time link that registers its first admin. Never overwrites a .env.
 #
 #   deploy/init.sh DOMAIN [EMAIL] [--scale]
 #
@@ -8,13 +9,13 @@
 #   EMAIL    for Let's Encrypt's expiry notices (optional)
 #   --scale  several app workers on Redis and PostgreSQL, LiveKit on Redis
 #
-# Needs only a POSIX shell and /dev/urandom (no Python, no venv). Run it where compose.yml
-# is; it also creates the data/ folders the containers write to.
+# Needs only a POSIX shell, /dev/urandom and sha256sum (or shasum or openssl): no Python, no
+# venv. Run it where compose.yml is; it also creates the data/ folders the containers write to.
 set -eu
 
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 domain="" email="" scale=""
 for arg in "$@"; do
@@ -42,6 +43,23 @@ fi
 # 32 random bytes as 64 hex digits: well over the 32 characters APP_ENV=prod demands.
 secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 short_id() { od -An -tx1 -N6 /dev/urandom | tr -d ' \n'; }
+sha256_hex() {  # of stdin
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then shasum -a 256 | cut -d' ' -f1
+  else openssl dgst -sha256 -r | cut -d' ' -f1
+  fi
+}
+
+# The first-admin link: 192 random bits; .env keeps only their SHA-256. It works once, for
+# FIRST_ADMIN_HOURS, and only while the server has no admin.
+FIRST_ADMIN_HOURS=48
+first_admin_code="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+first_admin_hash="$(printf '%s' "$first_admin_code" | sha256_hex)"
+first_admin_until=$(( $(date +%s) + FIRST_ADMIN_HOURS * 3600 ))
+case "$first_admin_hash" in
+  *[!0-9a-f]*|"") echo "could not hash the first-admin code (need sha256sum, shasum or openssl)" >&2
+                  exit 1 ;;
+esac
 
 if [ "$domain" = localhost ]; then
   public_url="http://localhost" livekit_url="ws://localhost" nginx_config="nginx.conf"
@@ -80,6 +98,9 @@ trap 'rm -f "$tmp"' EXIT
   echo "REFLEX_API_URL=$public_url"
   echo "ALLOWED_ORIGINS=$public_url"
   echo "TRUSTED_PROXY_HOPS=1"
+  echo "REGISTRATION=invite"
+  echo "FIRST_ADMIN_INVITE=$first_admin_hash"
+  echo "FIRST_ADMIN_INVITE_UNTIL=$first_admin_until"
   echo "JWT_SECRET=$(secret)"
   echo "E2EE_SECRET=$(secret)"
   echo
@@ -102,6 +123,10 @@ trap 'rm -f "$tmp"' EXIT
 # A hard link fails if .env appeared meanwhile, so an existing file is never replaced.
 if ln "$tmp" .env 2>/dev/null; then
   echo "wrote .env for $public_url"
+  echo
+  echo "Once the stack runs, open this link to create the admin account. It works once,"
+  echo "for $FIRST_ADMIN_HOURS hours; keep it private. (A new one: see the README, \"First admin\".)"
+  echo "  $public_url/register?invite=$first_admin_code"
 elif [ -e .env ]; then
   echo "kept existing .env"
 else

@@ -20,7 +20,12 @@ class DisplayNameTaken(validation.InvalidInput):
     """Another account's display name is the same, or looks the same."""
 
 
+class AccountDisabled(Exception):
+    """The credentials are right, but an admin has disabled the account."""
+
+
 GENERIC_LOGIN_FAILURE = "Wrong username or password."
+ACCOUNT_DISABLED = "An admin of this server has disabled this account."
 DISPLAY_NAME_TAKEN = ("Someone already uses that display name, or one that looks like it; "
                       "choose another.")
 
@@ -63,7 +68,8 @@ def register(*, session: Session, username: object, password: object,
 
 
 def authenticate(*, session: Session, username: object, password: object) -> User | None:
-    """The user if the credentials match, else None; both failures cost one hash."""
+    """The user if the credentials match, else None; both failures cost one hash. A disabled
+    account's right credentials raise AccountDisabled (only its owner can learn that)."""
     try:
         clean_name = validation.clean_username(username)
         clean_password = validation.clean_password_to_check(password)
@@ -78,6 +84,18 @@ def authenticate(*, session: Session, username: object, password: object) -> Use
         return None
     if not passwords.verify_password(clean_password, user.password_hash):
         return None
+    if user.disabled_at is not None:
+        raise AccountDisabled(ACCOUNT_DISABLED)
+    return user
+
+
+def sign_in(*, session: Session, username: object, password: object) -> User | None:
+    """authenticate(), and the admin page's "last signed in" moves to now when it succeeds."""
+    user = authenticate(session=session, username=username, password=password)
+    if user is not None:
+        user.last_signed_in_at = datetime.now(timezone.utc)
+        session.add(user)
+        session.flush()
     return user
 
 
@@ -86,13 +104,15 @@ def session_token_for(user: User) -> str:
 
 
 def user_for_session_token(*, session: Session, token: object) -> User | None:
-    """The user a session token names, or None if it is invalid, expired or revoked."""
+    """The user a session token names, or None if it is invalid, expired or revoked, or the
+    account is disabled."""
     try:
         claims = sessions.verify_session_token(token)
     except sessions.InvalidSession:
         return None
     user = session.get(User, claims.user_id)
-    if user is None or user.token_version != claims.token_version:
+    if (user is None or user.token_version != claims.token_version
+            or user.disabled_at is not None):
         return None
     if session.get(EndedSession, claims.session_id) is not None:
         return None  # logged out

@@ -6,6 +6,7 @@ from reflex.environment import environment
 
 from distokoloshe import log_hygiene, routes
 from distokoloshe.api import api
+from distokoloshe.pages.admin import admin_page
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
@@ -13,6 +14,8 @@ from distokoloshe.realtime.client_reports import log_frontend_exception
 from distokoloshe.realtime.edge_headers import with_edge_headers
 from distokoloshe.realtime.flood_guard import guard_events
 from distokoloshe.realtime.presence_hub import hub
+from distokoloshe.state.admin import AdminState
+from distokoloshe.state.auth import AuthFormState
 from distokoloshe.state.lobby import LobbyState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.session import SessionState
@@ -29,7 +32,9 @@ app.add_page(lobby_page, route=routes.LOBBY, title="disTokoloshe",
 app.add_page(login_page, route=routes.LOGIN, title="Log in · disTokoloshe",
              on_load=SessionState.require_signed_out)
 app.add_page(register_page, route=routes.REGISTER, title="Register · disTokoloshe",
-             on_load=SessionState.require_signed_out)
+             on_load=[SessionState.require_signed_out, AuthFormState.open_registration])
+app.add_page(admin_page, route=routes.ADMIN, title="Admin · disTokoloshe",
+             on_load=AdminState.enter)
 
 # Each backend worker budgets every socket's events, and pushes presence to its lobby
 # sockets as deltas of PresenceState (and, to a tab whose session ended, a recheck).

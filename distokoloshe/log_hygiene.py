@@ -4,7 +4,8 @@ Reflex logs an event it cannot route whole: the tab's client token (which stands
 tab's state), the router data and the payload; socket.io, engineio and the web server log
 what they were sent too. Every record of those loggers is rewritten as it is made:
 
-- client tokens (Reflex's UUIDs, and any value under a token, cookie or authorization key),
+- client tokens (Reflex's UUIDs, and any value under a token, cookie, authorization or invite
+  key: an invite link's code rides in the registration page's URL and form),
   JWTs (`eyJ…` in three parts: session tokens and LiveKit tokens alike) become placeholders;
 - control characters (ANSI escapes, carriage returns, …) are written as `\\xNN` escapes, so a
   client can neither colour nor rewrite a terminal; newlines stay (tracebacks need them);
@@ -35,11 +36,12 @@ SCRUBBED_LOGGERS = ("reflex", "socketio", "engineio", "uvicorn", "granian", "_gr
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _UUID = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
                    r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9A-Za-z])")
-_SECRET_KEYS = r"(?:client_token|session_token|access_token|token|cookie|authorization)"
+_SECRET_KEYS = (r"(?:client_token|session_token|access_token|token|cookie|authorization"
+                r"|invite)")
 # token='…', "token": "…", 'cookie': '…' (reprs and JSON); the value up to its closing quote
 _QUOTED_VALUE = re.compile(r"(['\"]?\b" + _SECRET_KEYS + r"\b['\"]?\s*[:=]\s*)(['\"])"
                            r"(?:\\.|(?!\2).)*\2", re.IGNORECASE)
-# ?token=… in a URL
+# ?token=… (and ?invite=…) in a URL
 _QUERY_VALUE = re.compile(r"([?&]" + _SECRET_KEYS + r"=)[^&\s'\"]+", re.IGNORECASE)
 # C0 controls but tab and newline, DEL, C1 controls, and line/paragraph separators
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")

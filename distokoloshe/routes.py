@@ -3,3 +3,4 @@
 LOBBY = "/"
 LOGIN = "/login"
 REGISTER = "/register"
+ADMIN = "/admin"

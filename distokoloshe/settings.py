@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     jwt_audience: str = "distokoloshe-app"
     bcrypt_rounds: int = Field(default=12, ge=12, le=16)
 
+    # Who may create an account: anyone (the local default), only someone holding an invite
+    # (what deploy/init.sh writes for production), or nobody new. A first-admin link works
+    # in every mode.
+    registration: Literal["open", "invite", "closed"] = "open"
+    # The first-admin link deploy/init.sh printed: the SHA-256 (hex) of its code, and until
+    # when it works (Unix seconds). It works once, and only while the server has no admin.
+    first_admin_invite: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+    first_admin_invite_until: int = Field(default=0, ge=0)
+
     # `limits` notation; defaults are the product's policy.
     login_rate_limit: str = "20/15 minutes"
     register_rate_limit: str = "5/hour"

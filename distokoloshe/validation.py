@@ -183,3 +183,16 @@ def clean_room_name(value: object) -> str:
 
 def room_name_key(name: str) -> str:
     return name.casefold()
+
+
+ID_MAX = 2**63 - 1  # ids fit a signed 64-bit column; SQLite raises past it
+
+
+def record_id(value: object) -> int | None:
+    """The database id a client named (a number, or its digits as text), or None if it
+    cannot be one."""
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ID_MAX:
+        return value
+    return None

@@ -1,5 +1,6 @@
 import reflex as rx
 
+from distokoloshe import routes
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import account_theme
 from distokoloshe.components.layout import app_header
@@ -8,6 +9,7 @@ from distokoloshe.components.rooms import room_list, selected_room_panel
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
+from distokoloshe.state.session import SessionState
 
 
 # On wide screens the lobby fills the window and the room list scrolls on its own, so
@@ -25,6 +27,10 @@ def lobby_page() -> rx.Component:
                 room_list(),
                 rx.divider(margin_y="1em"),
                 people_panel(),
+                rx.cond(SessionState.is_admin,
+                        rx.link(rx.icon("shield", size=16, aria_hidden="true"), "Server admin",
+                                href=routes.ADMIN, display="inline-flex", align_items="center",
+                                gap="0.3em", margin_top="1em", size="2")),
                 aria_label="Rooms and people",
                 width=["100%", "100%", "18em"],
                 flex_shrink="0",

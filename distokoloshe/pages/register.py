@@ -9,8 +9,14 @@ from distokoloshe.state.auth import AuthFormState
 def register_page() -> rx.Component:
     return auth_card(
         rx.heading("Create an account", size="6", as_="h2"),
+        rx.cond(AuthFormState.invite != "",
+                rx.text("You have an invite: choose a username and a password.", size="2")),
+        rx.cond(AuthFormState.registration_note != "",
+                rx.callout(AuthFormState.registration_note, icon="info", color_scheme="amber",
+                           data_testid="registration-note", width="100%")),
         rx.form(
             rx.vstack(
+                rx.el.input(type="hidden", name="invite", value=AuthFormState.invite),
                 labeled_input("Username", "username", autocomplete="username", max_length=32,
                               hint="3–32 letters, digits, dots, dashes or underscores."),
                 labeled_input("Display name (optional)", "display_name", autocomplete="nickname",

@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from distokoloshe import accounts, ratelimit, routes, validation
+from distokoloshe import accounts, ratelimit, registration, routes, validation
 from distokoloshe.db import session_scope
 from distokoloshe.state.session import SessionState
 
@@ -18,17 +18,17 @@ def _field(form_data: object, name: str) -> object:
 
 def _log_in(username: object, password: object) -> tuple[str, str, str] | None:
     with session_scope() as session:
-        user = accounts.authenticate(session=session, username=username, password=password)
+        user = accounts.sign_in(session=session, username=username, password=password)
         if user is None:
             return None
         return accounts.session_token_for(user), user.username, user.display_name
 
 
-def _register(username: object, password: object, display_name: object) -> tuple[str, str, str]:
+def _register(username: object, password: object, display_name: object,
+              invite: object) -> tuple[str, str, str]:
     with session_scope() as session:
-        user = accounts.register(
-            session=session, username=username, password=password, display_name=display_name
-        )
+        user = registration.register(session=session, username=username, password=password,
+                                     display_name=display_name, invite=invite)
         return accounts.session_token_for(user), user.username, user.display_name
 
 
@@ -36,6 +36,17 @@ class AuthFormState(rx.State):
     login_error: str = ""
     register_error: str = ""
     busy: bool = False
+    # The registration page's invite, from its link (?invite=...): this browser's own, sent
+    # back with the form. And what the page says first when no invite came with it.
+    invite: str = ""
+    registration_note: str = ""
+
+    @rx.event
+    def open_registration(self):
+        """The registration page's on_load: take the invite from the link, if any."""
+        code = self.router.url.query_parameters.get("invite", "")
+        self.invite = code if isinstance(code, str) and len(code) <= 128 else ""
+        self.registration_note = "" if self.invite else registration.refusal_without_invite()
 
     async def _sign_in_with(self, session_info: tuple[str, str, str]):
         session_state = await self.get_state(SessionState)
@@ -57,6 +68,9 @@ class AuthFormState(rx.State):
             session_info = await asyncio.to_thread(
                 _log_in, _field(form_data, "username"), _field(form_data, "password")
             )
+        except accounts.AccountDisabled as error:
+            self.login_error = str(error)
+            return
         finally:
             self.busy = False
         if session_info is None:
@@ -72,6 +86,7 @@ class AuthFormState(rx.State):
         if password != confirmation:
             self.register_error = "The two passwords do not match."
             return
+        # Counted before the invite is looked at, so guessing invites is as slow as this.
         refusal = ratelimit.hit_registration(self.router.session.client_ip)
         if refusal is not None:
             self.register_error = refusal.message("registration")
@@ -81,7 +96,7 @@ class AuthFormState(rx.State):
         try:
             session_info = await asyncio.to_thread(
                 _register, _field(form_data, "username"), password,
-                _field(form_data, "display_name"),
+                _field(form_data, "display_name"), _field(form_data, "invite"),
             )
         except (validation.InvalidInput, accounts.UsernameTaken) as error:
             self.register_error = str(error)

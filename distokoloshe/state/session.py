@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import reflex as rx
 
-from distokoloshe import accounts, calls, livekit_admin, routes
+from distokoloshe import accounts, admin, calls, livekit_admin, routes
 from distokoloshe.db import session_scope
 from distokoloshe.livekit_tokens import participant_identity
 from distokoloshe.realtime.presence_hub import hub
@@ -44,10 +44,26 @@ async def run_as_user(token: str, action: Callable[..., T], /, **kwargs: Any) ->
     return await asyncio.to_thread(work)
 
 
+async def end_sessions_of(token: str, account_id: int, action: Callable[..., Iterable],
+                          /, **kwargs: Any) -> None:
+    """Runs `action(session=..., user=..., livekit_rooms=..., **kwargs)` for the user `token`
+    verifies: a domain call that ends every session of account `account_id` and moves on the
+    key of each call it is in (`livekit_rooms`: those presence knows), returning (room id,
+    new key epoch) for each. Then that account's devices are put out of those calls, and the
+    others in each are told the key moved on. Raises NotSignedIn as run_as_user does."""
+    identity = participant_identity(account_id)
+    in_calls = await hub.calls_of(identity) if account_id else []
+    moved = await run_as_user(token, action, livekit_rooms=in_calls, **kwargs)
+    for room_id, key_epoch in moved:
+        await livekit_admin.remove_participant_and_announce_key(room_id, identity, key_epoch)
+
+
 class SessionState(rx.State):
     session_token: str = rx.LocalStorage(name="dtk_session", sync=True)
     username: str = ""
     display_name: str = ""
+    # whether to show the way to the admin page; each admin action checks for itself
+    is_admin: bool = False
     # The user id that require_signed_in last verified for this tab (backend only, so no
     # client can set it); 0 when signed out.
     _verified_user_id: int = 0
@@ -74,6 +90,7 @@ class SessionState(rx.State):
         self.session_token = ""
         self.username = ""
         self.display_name = ""
+        self.is_admin = False
 
     def _forget_bad_session(self) -> None:
         """The token this state holds did not verify: drop it (and so the browser's copy).
@@ -88,14 +105,14 @@ class SessionState(rx.State):
     async def require_signed_in(self):
         """First step of the lobby's load: refresh who we are, or go to the login page."""
         try:
-            user_id, username, display_name = await run_as_user(
-                self.session_token,
-                lambda session, user: (user.id, user.username, user.display_name))
+            user_id, username, display_name, is_admin = await run_as_user(
+                self.session_token, lambda session, user: (
+                    user.id, user.username, user.display_name, admin.is_active_admin(user)))
         except NotSignedIn:
             self._forget_bad_session()
             return rx.redirect(routes.LOGIN, replace=True)
         self._verified_user_id = user_id
-        self.username, self.display_name = username, display_name
+        self.username, self.display_name, self.is_admin = username, display_name, is_admin
         return None
 
     @rx.event
@@ -141,15 +158,9 @@ class SessionState(rx.State):
     async def sign_out_everywhere(self):
         """End every session of this account, put its devices out of their calls (with the
         calls' keys moved on), then log out here."""
-        identity = participant_identity(self._verified_user_id)
-        in_calls = await hub.calls_of(identity) if self._verified_user_id else []
-        try:
-            moved = await run_as_user(self.session_token, calls.sign_out_everywhere,
-                                      livekit_rooms=in_calls)
-        except NotSignedIn:
-            moved = []
-        for room_id, key_epoch in moved:
-            await livekit_admin.remove_participant_and_announce_key(room_id, identity, key_epoch)
+        with contextlib.suppress(NotSignedIn):
+            await end_sessions_of(self.session_token, self._verified_user_id,
+                                  calls.sign_out_everywhere)
         return await self.sign_out()
 
 

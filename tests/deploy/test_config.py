@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from distokoloshe import invites
 from distokoloshe.settings import Settings
 from tests.support.gotools import go_tool
 from tests.support.nginx import NEEDS_HTTP3, Nginx, self_signed_certificate, supports_http3
@@ -78,10 +79,18 @@ def test_init_writes_production_secrets_once(tmp_path, clean_env):
     assert len(set(secrets)) == 3 and all(re.fullmatch(r"[0-9a-f]{64}", s) for s in secrets)
     for directory in ("app", "certs", "acme"):
         assert (tmp_path / "data" / directory).is_dir()
+    # An invite-only server, whose first admin registers with the link it printed; .env holds
+    # only the hash of that link's code, and the link works for two days.
+    assert settings.registration == "invite"
+    [code] = re.findall(r"https://voice\.example\.org/register\?invite=([0-9a-f]{48})\n",
+                        first.stdout)
+    assert settings.first_admin_invite == invites.code_hash(code)
+    assert code not in env_file.read_text()
+    assert 47 * 3600 < settings.first_admin_invite_until - time.time() <= 48 * 3600
 
     before = env_file.read_bytes()
     again = _init(tmp_path, "other.example.org")
-    assert "kept existing .env" in again.stdout
+    assert "kept existing .env" in again.stdout and "invite=" not in again.stdout
     assert env_file.read_bytes() == before
 
 

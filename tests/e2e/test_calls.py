@@ -8,12 +8,10 @@ import time
 
 import pytest
 from playwright.async_api import expect
-from sqlmodel import Session, select
 
 from distokoloshe import e2ee, livekit_admin, livekit_tokens
-from distokoloshe.db import make_engine
-from distokoloshe.models import Room, User
-from distokoloshe.settings import Settings
+from tests.support.held_passes import app_settings as _settings
+from tests.support.held_passes import lookup as _lookup
 from tests.support.live_fixtures import create_room, log_in
 from tests.support.peer import TonePeer
 
@@ -27,23 +25,6 @@ DENY_MICROPHONE = """
     : original(constraints);
 })();
 """
-
-
-def _settings(livekit, app=None) -> Settings:
-    """The app's LiveKit keys and, given the app, its E2EE secret."""
-    e2ee_secret = app.env["E2EE_SECRET"] if app is not None else "y" * 40
-    return Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
-                    livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
-                    e2ee_secret=e2ee_secret)
-
-
-def _lookup(app, username: str, room_name: str) -> tuple[User, Room]:
-    engine = make_engine(app.database_url)
-    with Session(engine) as session:
-        user = session.exec(select(User).where(User.username == username)).one()
-        room = session.exec(select(Room).where(Room.name == room_name)).one()
-    engine.dispose()
-    return user, room
 
 
 async def _python_peer(app, livekit, seed_user, room_name: str, *, key: str | None = "room",

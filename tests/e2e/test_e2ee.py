@@ -15,6 +15,7 @@ from livekit import rtc
 from playwright.async_api import expect
 
 from tests.e2e.test_calls import _heard, _join_new_room, _join_room, _lookup, _python_peer, _tile
+from tests.support.held_passes import BROWSER_TONE_HZ
 from tests.support.live_fixtures import log_in
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +31,6 @@ NO_ENCODED_TRANSFORMS = """
   delete window.RTCRtpScriptTransform;
 })();
 """
-BROWSER_TONE_HZ = 440.0  # what every test browser's fake microphone plays
 UNSUPPORTED = "This room requires end-to-end encryption, which this browser does not support."
 
 

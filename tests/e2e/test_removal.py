@@ -10,59 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 
 import pytest
 from playwright.async_api import expect
 
-from distokoloshe import e2ee, livekit_tokens
-from tests.e2e.test_calls import _join_new_room, _lookup, _settings, _tile
+from tests.e2e.test_calls import _join_new_room, _lookup, _tile
 from tests.e2e.test_presence import person
+from tests.support.held_passes import come_back, held_pass
+from tests.support.held_passes import lobby_member as _member
 from tests.support.live_fixtures import log_in
 from tests.support.peer import TonePeer
 
 pytestmark = pytest.mark.e2e
 
 PUT_OUT_WITHIN_SECONDS = 2.0
-BROWSER_TONE_HZ = 440.0  # what every test browser's fake microphone plays
-
-
-def _member(page, user_id: int):
-    return page.locator(f'[data-testid="room-member"][data-identity="{user_id}"]')
-
-
-async def _held_pass(app, livekit, username: str, room_name: str) -> tuple[int, str, str]:
-    """(user id, join token, room key) as that user's device holds them right now."""
-    user, room = _lookup(app, username, room_name)
-    settings = _settings(livekit, app)
-    return (user.id, livekit_tokens.mint_join_token(user, room, settings=settings),
-            e2ee.current_room_key(room, settings=settings))
-
-
-async def _come_back(livekit, token: str, key: str, watcher, user_id: int,
-                     speaker_id: int) -> tuple[float, float, int]:
-    """Connects with the held token; returns (seconds until LiveKit put it out again, how many
-    frames of `speaker_id`'s voice (the browser's tone) it decoded meanwhile, how often
-    `watcher`'s lobby showed it in the call)."""
-    peer = TonePeer()
-    put_out = asyncio.Event()
-    peer.room.on("disconnected", lambda *_: put_out.set())
-    shown = 0
-    try:
-        await peer.connect(livekit.url, token, e2ee_key=key)
-        joined = time.monotonic()
-        waiting = asyncio.ensure_future(put_out.wait())
-        while not waiting.done() and time.monotonic() - joined < 15:
-            shown += await _member(watcher, user_id).count()
-            await asyncio.sleep(0.1)
-        elapsed = time.monotonic() - joined if waiting.done() else float("inf")
-        waiting.cancel()
-        for _ in range(20):  # and not afterwards either (a webhook or reconcile behind)
-            shown += await _member(watcher, user_id).count()
-            await asyncio.sleep(0.1)
-        return elapsed, peer.tone_frames(str(speaker_id), joined, BROWSER_TONE_HZ), shown
-    finally:
-        await peer.close()
 
 
 async def test_a_removed_user_coming_back_with_a_held_token_is_put_out_again(
@@ -71,7 +32,7 @@ async def test_a_removed_user_coming_back_with_a_held_token_is_put_out_again(
     owner_name, room_name = await _join_new_room(owner, seed_user, "Strict owner")
     owner_id = _lookup(app, owner_name, room_name)[0].id
     comeback = seed_user(display_name="Comeback")
-    user_id, token, old_key = await _held_pass(app, livekit, comeback, room_name)
+    user_id, token, old_key = await held_pass(app, livekit, comeback, room_name)
     first = await TonePeer().connect(livekit.url, token, e2ee_key=old_key)
     gone = asyncio.Event()
     first.room.on("disconnected", lambda *_: gone.set())
@@ -83,7 +44,7 @@ async def test_a_removed_user_coming_back_with_a_held_token_is_put_out_again(
         await first.close()
     await expect(_member(owner, user_id)).to_have_count(0, timeout=15_000)
 
-    elapsed, decoded, shown = await _come_back(livekit, token, old_key, owner, user_id,
+    elapsed, decoded, shown = await come_back(livekit, token, old_key, owner, user_id,
                                                owner_id)
 
     assert elapsed <= PUT_OUT_WITHIN_SECONDS, f"stayed in the call for {elapsed:.1f} s"
@@ -102,7 +63,7 @@ async def test_log_out_everywhere_puts_every_device_out_and_moves_the_key_on(
     await leaver.get_by_role("button", name=room_name, exact=True).click()
     await expect(_tile(owner, "Leaving everywhere")).to_be_visible(timeout=20_000)
     # What another device of the same account holds: a token and key from before.
-    user_id, token, old_key = await _held_pass(app, livekit, leaver_name, room_name)
+    user_id, token, old_key = await held_pass(app, livekit, leaver_name, room_name)
 
     await leaver.get_by_role("button", name="Account menu for Leaving everywhere").click()
     await leaver.get_by_role("menuitem", name="Log out everywhere").click()
@@ -111,7 +72,7 @@ async def test_log_out_everywhere_puts_every_device_out_and_moves_the_key_on(
     _, room = _lookup(app, owner_name, room_name)
     assert room.key_epoch == 1, "the call's key did not move on"
 
-    elapsed, decoded, shown = await _come_back(livekit, token, old_key, owner, user_id,
+    elapsed, decoded, shown = await come_back(livekit, token, old_key, owner, user_id,
                                                owner_id)
 
     assert elapsed <= PUT_OUT_WITHIN_SECONDS, f"stayed in the call for {elapsed:.1f} s"

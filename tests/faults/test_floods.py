@@ -1,6 +1,7 @@
 """Floods: one client's event flood does not starve anyone else; the login and registration
 rate limits and the connection caps hold when many processes hit them at once; a client
-firing create_room gets no more rooms than the room limits allow."""
+firing create_room gets no more rooms than the room limits allow; guessing invite codes is
+as slow as the registration limit."""
 
 from __future__ import annotations
 
@@ -17,20 +18,25 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from distokoloshe.models import Room
+from distokoloshe import invites
+from distokoloshe.models import Invite, Room, User
 from distokoloshe.settings import Settings
+from distokoloshe.state.auth import AuthFormState
 from distokoloshe.state.call import CallState
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
+from distokoloshe.state.session import SessionState
 from tests.faults.conftest import product_frames_in_tracebacks
 from tests.support.app import ROOT
 from tests.support.identities import next_client_address
+from tests.support.reflex_client import REGISTER_PAGE, ROOT_STATE
 
 CALL = CallState.get_full_name()
 PREFERENCES = PreferencesState.get_full_name()
 PRESENCE = PresenceState.get_full_name()
 ROOMS = RoomsState.get_full_name()
+AUTH, SESSION = AuthFormState.get_full_name(), SessionState.get_full_name()
 SAMPLES = 60
 
 
@@ -232,3 +238,53 @@ async def test_a_client_firing_create_room_stops_at_the_cap(stack):
         assert _rooms_of(stack, maker) == 20
     finally:
         await client.close()
+
+
+async def test_guessing_invite_codes_quickly_stops_at_the_registration_limit(stack):
+    """One address fires 50 registrations with guessed invite codes: REGISTER_RATE_LIMIT (5
+    an hour) lets five be checked, the rest are told to wait, and once the limit is reached
+    even the right code gets nowhere from that address; another address still registers."""
+    with stack.db() as session:
+        issuer = session.get(User, stack.user("Issuer").id)
+        issuer.is_admin = True
+        invite = invites.create_invite(session=session, user=issuer, uses=1, hours=1)
+    guesser = await stack.client(token="", router_data=REGISTER_PAGE).connect()
+    honest = None
+    form = {"password": "a good passphrase", "confirm": "a good passphrase"}
+    try:
+        await guesser.wait_for(lambda: guesser.value(ROOT_STATE, "is_hydrated"), 20)
+        for n in range(50):
+            await guesser.send(f"{AUTH}.register", {"form_data": {
+                **form, "username": f"guess{n}x", "invite": invites.new_code()}})
+        await guesser.send(f"{AUTH}.register", {"form_data": {
+            **form, "username": "rightcode", "invite": invite.code}})
+        await guesser.wait_for(lambda: sum(_errors(guesser).values()) >= 51, 120)
+        answers = _errors(guesser)
+        assert answers.pop(invites.INVALID_INVITE) == 5
+        [(waiting, count)] = answers.items()
+        assert waiting.startswith("Too many registration attempts from your network.")
+        assert count == 46  # the right code among them: it was never looked at
+        with stack.db() as session:
+            assert session.get(Invite, invite.id).uses == 0
+            assert session.exec(select(User).where(User.username == "rightcode")).first() \
+                is None
+
+        honest = await stack.client(token="", router_data=REGISTER_PAGE).connect()
+        await honest.wait_for(lambda: honest.value(ROOT_STATE, "is_hydrated"), 20)
+        await honest.send(f"{AUTH}.register", {"form_data": {
+            **form, "username": "rightcode", "invite": invite.code}})
+        await honest.wait_for(lambda: honest.value(SESSION, "session_token"), 30)
+    finally:
+        await guesser.close()
+        if honest is not None:
+            await honest.close()
+
+
+def _errors(client) -> dict[str, int]:
+    """How often each registration refusal arrived (each answered event sends its own)."""
+    counts: dict[str, int] = {}
+    for _at, update in client.updates:
+        error = (update.get("delta") or {}).get(AUTH, {}).get("register_error_rx_state_")
+        if error:
+            counts[error] = counts.get(error, 0) + 1
+    return counts

@@ -1,10 +1,12 @@
 """Fuzzing what every handler that takes input calls: Hypothesis drives the domain functions
-(validation, accounts, rooms, preferences, presence, webhooks, session tokens) with
+(validation, accounts, rooms, invites, registration, admin, preferences, presence, webhooks,
+session tokens) with
 arbitrary values, at least 1,000 cases each, on a real migrated database (SQLite, and
 PostgreSQL for the database-backed ones). Each call either succeeds or refuses with the
 domain's own exception, never anything else, and afterwards what is stored still obeys
 the rules: room and display names are clean, volumes are 0..200, preferences are valid,
-and the database passes its integrity check.
+invites are never used past their uses, the server keeps an admin, and the database passes
+its integrity check.
 
 The state handlers call exactly these functions with the client's arguments (the
 websocket path itself is attacked in test_hostile_websocket.py). bcrypt runs at its
@@ -34,16 +36,27 @@ from sqlmodel import Session, select
 
 from distokoloshe import (
     accounts,
+    admin,
     db,
+    invites,
     passwords,
     preferences,
     presence,
+    registration,
     rooms,
     sessions,
     validation,
     webhooks,
 )
-from distokoloshe.models import ParticipantVolume, Room, RoomRemoval, User, UserPreferences
+from distokoloshe.models import (
+    Invite,
+    InviteUse,
+    ParticipantVolume,
+    Room,
+    RoomRemoval,
+    User,
+    UserPreferences,
+)
 from distokoloshe.settings import get_settings
 from tests.support import servers
 from tests.support.fixtures import app_env  # noqa: F401  (autouse: fresh secrets, no .env)
@@ -311,6 +324,85 @@ def test_room_operations_keep_the_rooms_consistent(engine, users, data):
             assert removal.room_id in room_ids
         for user in session.exec(select(User)):
             assert user.last_room_id is None or user.last_room_id in room_ids
+
+
+# -- invites, registration and admins -------------------------------------------------------
+
+ACCESS_OPS = ("create", "register", "revoke", "disable", "enable", "set_admin")
+MODES = ("open", "invite", "closed")
+
+
+@pytest.fixture
+def admin_users(engine, users) -> list[User]:
+    """The three accounts; the first is the server's admin."""
+    with Session(engine, expire_on_commit=False) as session:
+        first = session.get(User, users[0].id)
+        first.is_admin = True
+        session.commit()
+    return users
+
+
+@FUZZ
+@given(data=st.data())
+def test_invites_and_admin_actions_keep_the_rules(engine, admin_users, data):
+    """Anyone (an admin, or not) tries any invite or admin action with any arguments, in any
+    registration mode: only admins change anything, an invite is never used more often than
+    it allows, every use is recorded, and the server always keeps an active admin."""
+    codes: list[str] = []
+    for _ in range(data.draw(st.integers(1, 5), label="steps")):
+        op = data.draw(st.sampled_from(ACCESS_OPS), label="op")
+        actor_id = data.draw(st.sampled_from([u.id for u in admin_users]), label="actor")
+        with Session(engine, expire_on_commit=False) as session:
+            actor = session.get(User, actor_id)
+            acting_admin = admin.is_active_admin(actor)
+        target = data.draw(st.one_of(st.sampled_from([u.id for u in admin_users]),
+                                     st.sampled_from([str(u.id) for u in admin_users]),
+                                     json_scalar), label="target")
+        try:
+            if op == "create":
+                made = transaction(engine, invites.create_invite, user=actor,
+                                   uses=data.draw(st.one_of(st.integers(-1, 102), json_scalar)),
+                                   hours=data.draw(st.one_of(st.integers(-1, 730),
+                                                             st.sampled_from(["1", "720"]),
+                                                             json_scalar)),
+                                   room_ids=data.draw(st.one_of(st.just([]), json_value)))
+                assert acting_admin
+                codes.append(made.code)
+            elif op == "register":
+                code = data.draw(st.one_of(st.sampled_from(codes or [""]), json_scalar),
+                                 label="code")
+                settings = get_settings().model_copy(
+                    update={"registration": data.draw(st.sampled_from(MODES))})
+                transaction(engine, registration.register,
+                            username=data.draw(valid_username, label="username"),
+                            password="a good passphrase", invite=code, settings=settings)
+            elif op == "revoke":
+                transaction(engine, invites.revoke_invite, user=actor, invite_id=target)
+                assert acting_admin
+            elif op == "disable":
+                transaction(engine, admin.disable_account, user=actor, account_id=target,
+                            livekit_rooms=data.draw(st.lists(st.text(max_size=12),
+                                                             max_size=3)))
+                assert acting_admin
+            elif op == "enable":
+                transaction(engine, admin.enable_account, user=actor, account_id=target)
+                assert acting_admin
+            else:
+                transaction(engine, admin.set_admin, user=actor, account_id=target,
+                            admin=data.draw(json_scalar))
+                assert acting_admin
+        except admin.NotAdmin:
+            assert not acting_admin or op == "register"
+        except (validation.InvalidInput, accounts.UsernameTaken, admin.LastAdmin,
+                admin.UnknownAccount, invites.UnknownInvite):
+            pass
+    with Session(engine) as session:
+        assert admin.active_admins(session=session) >= 1
+        for invite in session.exec(select(Invite)):
+            used = session.exec(select(InviteUse).where(InviteUse.invite_id == invite.id)).all()
+            assert 0 <= invite.uses <= invite.max_uses and len(used) == invite.uses
+            assert 1 <= invite.max_uses <= invites.USES_MAX
+            assert len(invite.code_hash) == 64
 
 
 # -- preferences --------------------------------------------------------------------------------

@@ -18,8 +18,10 @@ import dataclasses
 import inspect
 import json
 import re
+import secrets
 import statistics
 import time
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import jwt
@@ -31,8 +33,12 @@ from reflex.state import State, UpdateVarsInternalState
 from sqlmodel import select
 
 import distokoloshe.app  # noqa: F401  (imports every page, so every state is registered)
-from distokoloshe import e2ee, livekit_admin, livekit_tokens, rooms
+from distokoloshe import admin as admin_module
+from distokoloshe import e2ee, invites, livekit_admin, livekit_tokens, registration, rooms
 from distokoloshe.models import (
+    Invite,
+    InviteRoom,
+    InviteUse,
     ParticipantVolume,
     Room,
     RoomMember,
@@ -40,15 +46,18 @@ from distokoloshe.models import (
     User,
     UserPreferences,
 )
+from distokoloshe.state.admin import AdminState
+from distokoloshe.state.auth import AuthFormState
 from distokoloshe.state.call import CallState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
 from tests.faults.conftest import product_frames_in_tracebacks, start_stack, stop_stack
-from tests.support.reflex_client import FIELD_SUFFIX, SESSION_VAR, ReflexClient
+from tests.support.reflex_client import FIELD_SUFFIX, REGISTER_PAGE, SESSION_VAR, ReflexClient
 
 CALL, ROOMS, PRESENCE, SESSION = (CallState.get_full_name(), RoomsState.get_full_name(),
                                   PresenceState.get_full_name(), SessionState.get_full_name())
+ADMIN, AUTH = AdminState.get_full_name(), AuthFormState.get_full_name()
 ROOT = State.get_full_name()
 UPDATE_VARS = f"{UpdateVarsInternalState.get_full_name()}.update_vars_internal"
 JWT_PATTERN = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+")
@@ -90,12 +99,13 @@ def nested(depth: int, leaf, *, as_dict: bool):
 @dataclasses.dataclass
 class Scene:
     attacker: User
-    victim: User
+    victim: User                 # the server's only admin
     bystander: User              # never connects; must never appear online
     victim_room: Room            # the attacker may join it, not run it
     closed_room: Room            # the victim's room the attacker was removed from
     attacker_room: Room
     secret_room: Room            # the victim's private room; the bystander is its member
+    invite_code: str             # an invite the victim made; the attacker never learns it
 
 
 def hostile_values(scene: Scene) -> list:
@@ -116,6 +126,11 @@ def hostile_values(scene: Scene) -> list:
         {"username": v.username, "password": "not the password", "confirm": "not the password",
          "display_name": "x"},
         {"username": v.username, "password": ["x"], "confirm": ["x"]},
+        {"username": "newcomer", "password": "a good passphrase", "confirm":
+         "a good passphrase", "invite": invites.new_code()},
+        {"username": "newcomer", "password": "a good passphrase", "confirm":
+         "a good passphrase", "invite": ["x"], "uses": 100, "hours": 720,
+         f"room_{cr.id}": "on"},
         [participant] * 600, [{"kind": "audioinput", "device_id": BIG[:5000], "label": 7}] * 100,
     ]
 
@@ -150,6 +165,10 @@ def forged_vars(scene: Scene) -> list[dict]:
         f"{CALL}.e2ee_key": "forged",
         f"{CALL}.i_own_room": True,
         f"{CALL}.connection": "reconnecting",
+        f"{SESSION}.is_admin": True,
+        f"{ADMIN}.accounts": [{"id": scene.victim.id, "username": "x", "display_name": "x",
+                               "admin": True, "disabled": False, "last_signed_in": "",
+                               "me": True}],
         f"{ROOMS}.selected_room": {"id": vr.id, "name": vr.name, "owner_name": "me",
                                    "mine": True, "encryption_required": False},
         f"{PRESENCE}.online": [scene.bystander.id],
@@ -179,6 +198,11 @@ def snapshot(stack, scene: Scene) -> dict:
                 ParticipantVolume.listener_id != a))),
             "preferences": dump(session.exec(select(UserPreferences).where(
                 UserPreferences.user_id != a))),
+            "invites": dump(session.exec(select(Invite))),
+            "invite rooms": dump(session.exec(select(InviteRoom))),
+            "invite uses": dump(session.exec(select(InviteUse))),
+            "members": dump(session.exec(select(RoomMember))),
+            "the attacker is an admin": session.get(User, a).is_admin,
         }
 
 
@@ -225,9 +249,11 @@ def livekit_grants(token: str, stack) -> dict:
 def stack(tmp_path_factory):
     """A backend of this module's own, with the per-socket event budget lifted: the budget
     would drop most of this barrage (test_floods.py shows it does), and here every single
-    crafted event has to reach its handler."""
+    crafted event has to reach its handler. Registration takes invites only, as production's
+    does."""
     running = start_stack(tmp_path_factory.mktemp("faults-hostile"),
-                          EVENTS_PER_SECOND="1000000", EVENT_BURST="1000000")
+                          EVENTS_PER_SECOND="1000000", EVENT_BURST="1000000",
+                          REGISTRATION="invite")
     yield running
     stop_stack(running)
 
@@ -237,6 +263,14 @@ async def scene(stack):
     attacker, victim, bystander = (stack.user("Mallory"), stack.user("Victoria"),
                                    stack.user("Bystander"))
     with stack.db() as session:
+        victim = session.get(User, victim.id)
+        victim.is_admin = True
+        session.add(victim)
+        for other in session.exec(select(User).where(User.is_admin, User.id != victim.id)):
+            other.is_admin = False  # an earlier test's victim
+            session.add(other)
+        session.flush()
+        invite = invites.create_invite(session=session, user=victim, uses=5, hours=24)
         victim_room = rooms.create_room(session=session, user=victim, name=f"Victoria {victim.id}")
         closed_room = rooms.create_room(session=session, user=victim, name=f"Private {victim.id}")
         attacker_room = rooms.create_room(session=session, user=attacker,
@@ -254,7 +288,7 @@ async def scene(stack):
         for room in (victim_room, closed_room, attacker_room, secret_room):
             session.refresh(room)
     return Scene(attacker, victim, bystander, victim_room, closed_room, attacker_room,
-                 secret_room)
+                 secret_room, invite.code)
 
 
 async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(stack, scene):
@@ -298,7 +332,9 @@ async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(s
                 await attack(f"{ROOMS}.join_selected", {})
                 await attack(f"{CALL}.update_room_key", {"_epoch": 1})
                 await attack(f"{CALL}.remove_from_call", {"identity": str(s.victim.id)})
-                sent += 6
+                await attack(f"{ADMIN}.refresh", {})
+                await attack(f"{ADMIN}.disable_account", {"account_id": s.victim.id})
+                sent += 8
         for cls, name in handlers:
             await attack(UPDATE_VARS, {"vars": {SESSION_VAR: attacker_token}})
             await attack(f"{ROOMS}.select_room", {"room_id": s.victim_room.id})
@@ -337,6 +373,7 @@ async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(s
             *room_keys(secret_now, stack.settings, secret_now.key_epoch + 3),
             victim_tab.session_token,
             *(user.password_hash for user in others),
+            s.invite_code, invites.code_hash(s.invite_code),
         }
         leaked = [secret for secret in secrets_of_others if secret in received]
         assert not leaked
@@ -395,6 +432,108 @@ async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(s
                 await call.disconnect()
         await attacker.close()
         await victim_tab.close()
+
+
+async def _register(stack, form: dict) -> tuple[ReflexClient, str]:
+    """A new visitor's registration page sends `form`; (its client, the page's error)."""
+    client = await stack.client(token="", router_data=REGISTER_PAGE).connect()
+    await client.wait_for(lambda: client.value("reflex___state____state", "is_hydrated"), 20)
+    await client.send(f"{AUTH}.register", {"form_data": form})
+    await client.wait_for(lambda: client.value(AUTH, "register_error")
+                          or client.value(SESSION, "session_token"), 30)
+    return client, client.value(AUTH, "register_error", "")
+
+
+async def test_registration_takes_only_an_invite_that_still_works(stack, scene):
+    """Without an invite, or with a forged, expired, used-up or withdrawn one, nobody gets an
+    account, and every failed invite gets the same answer; a good one registers once."""
+    s = scene
+    with stack.db() as session:
+        victim = session.get(User, s.victim.id)
+        expired = invites.create_invite(session=session, user=victim, uses=5, hours=1,
+                                        now=datetime.now(timezone.utc) - timedelta(hours=2))
+        withdrawn = invites.create_invite(session=session, user=victim, uses=5, hours=1)
+        invites.revoke_invite(session=session, user=victim, invite_id=withdrawn.id)
+        used_up = invites.create_invite(session=session, user=victim, uses=1, hours=1)
+        session.get(Invite, used_up.id).uses = 1
+        once = invites.create_invite(session=session, user=victim, uses=1, hours=1)
+    name = f"invited{secrets.token_hex(3)}"
+    form = {"username": name, "password": "a good passphrase", "confirm": "a good passphrase"}
+    answers = {}
+    clients = []
+    try:
+        for label, code in [("none", None), ("forged", invites.new_code()),
+                            ("expired", expired.code), ("withdrawn", withdrawn.code),
+                            ("used up", used_up.code), ("not text", [once.code]),
+                            ("too long", once.code * 10)]:
+            client, answers[label] = await _register(
+                stack, form if code is None else {**form, "invite": code})
+            clients.append(client)
+        assert answers.pop("none") == registration.INVITE_ONLY
+        assert set(answers.values()) == {invites.INVALID_INVITE}, answers
+        with stack.db() as session:
+            assert session.exec(select(User).where(User.username == name)).first() is None
+            assert session.get(Invite, expired.id).uses == 0
+
+        client, error = await _register(stack, {**form, "invite": once.code})
+        clients.append(client)
+        assert error == "" and client.value(SESSION, "session_token")
+        client, again = await _register(stack, {**form, "username": name + "x",
+                                                "invite": once.code})
+        clients.append(client)
+        assert again == invites.INVALID_INVITE
+        with stack.db() as session:
+            [used] = session.exec(select(InviteUse).where(InviteUse.invite_id == once.id))
+            assert session.get(User, used.user_id).username == name
+            assert not session.get(User, used.user_id).is_admin
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_user_reaches_no_admin_handler_and_the_last_admin_stays(stack, scene):
+    s = scene
+    attacker = await stack.signed_in(s.attacker)
+    admin_tab = await stack.signed_in(s.victim)
+    before = snapshot(stack, s)
+    with stack.db() as session:
+        invite_id = session.exec(select(Invite.id)).first()
+    try:
+        for name, payload in [
+                ("enter", {}), ("refresh", {}),
+                ("create_invite", {"form_data": {"uses": "100", "hours": "720"}}),
+                ("revoke_invite", {"invite_id": invite_id}),
+                ("disable_account", {"account_id": s.victim.id}),
+                ("disable_account", {"account_id": str(s.bystander.id)}),
+                ("enable_account", {"account_id": s.attacker.id}),
+                ("set_admin", {"account_id": s.attacker.id, "make_admin": True}),
+                ("set_admin", {"account_id": s.victim.id, "make_admin": False})]:
+            await attacker.send(f"{ADMIN}.{name}", payload,
+                                router_data={"pathname": "/admin", "asPath": "/admin"})
+        await drain(attacker, timeout=30)
+        assert snapshot(stack, s) == before
+        for var in ("accounts", "invites", "rooms"):
+            assert attacker.value(ADMIN, var) in (None, [])
+        assert not attacker.value(ADMIN, "new_invite_link")
+        received = "\n".join(attacker.texts)
+        assert s.victim.username not in received and s.bystander.username not in received
+
+        # The only admin cannot leave the server without one.
+        await admin_tab.send(f"{ADMIN}.enter", {})
+        await admin_tab.wait_for(lambda: admin_tab.value(ADMIN, "accounts"), 20)
+        await admin_tab.round_trip(ADMIN, "set_admin", {"account_id": s.victim.id,
+                                                        "make_admin": False}, "admin_error",
+                                   admin_module.LAST_ADMIN, timeout=20)
+        await admin_tab.send(f"{ADMIN}.disable_account", {"account_id": s.victim.id})
+        await admin_tab.wait_for(lambda: "your own account" in (
+            admin_tab.value(ADMIN, "admin_error") or ""), 20)
+        with stack.db() as session:
+            victim = session.get(User, s.victim.id)
+            assert victim.is_admin and victim.disabled_at is None
+        await honest_round_trips(admin_tab, 3)  # still signed in
+    finally:
+        await attacker.close()
+        await admin_tab.close()
 
 
 async def test_a_removed_user_cannot_get_a_token_or_key_for_that_room(stack, scene):

@@ -1,6 +1,6 @@
 """What hostile clients send does not reach the logs as sent: not the app's (an unknown event
-carrying tokens, frontend exception reports with newlines, ANSI escapes and a megabyte of
-text), and not LiveKit's (tokens it rejects)."""
+carrying tokens or an invite code, frontend exception reports with newlines, ANSI escapes and
+a megabyte of text), and not LiveKit's (tokens it rejects)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ import httpx
 import jwt
 from reflex.state import FrontendEventExceptionState
 
+from distokoloshe import invites
 from distokoloshe.log_hygiene import LINE_CAP
+from distokoloshe.models import User
+from distokoloshe.state.auth import AuthFormState
 from distokoloshe.state.call import CallState
+from tests.support.reflex_client import ROOT_STATE
 
 CALL = CallState.get_full_name()
+AUTH = AuthFormState.get_full_name()
 FRONTEND_EXCEPTION = f"{FrontendEventExceptionState.get_full_name()}.handle_frontend_exception"
 ESC = "\x1b"
 # A LiveKit-shaped token the app never issued (signed with a secret nobody has).
@@ -73,6 +78,31 @@ async def test_what_clients_send_reaches_the_app_log_only_scrubbed(stack):
         # One tab's reports are budgeted (5 a minute), not written 16 times.
         assert flat.count("TypeError: boom") <= 5 * 2
         assert len(raw) < 200_000
+    finally:
+        await client.close()
+
+
+async def test_invite_codes_never_reach_the_app_log(stack):
+    """An invite link's code rides in the registration page's URL and form: an event Reflex
+    logs whole (one it cannot route) carries it both ways, and the log holds neither."""
+    with stack.db() as session:
+        issuer = session.get(User, stack.user("Inviter").id)
+        issuer.is_admin = True
+        code = invites.create_invite(session=session, user=issuer, uses=2, hours=1).code
+    page = {"pathname": "/register", "asPath": f"/register?invite={code}",
+            "query": {"invite": code}}
+    client = await stack.client(token="", router_data=page).connect()
+    log_start = stack.log_size()
+    try:
+        await client.wait_for(lambda: client.value(ROOT_STATE, "is_hydrated"), 20)
+        await client.send(f"{AUTH}.no_such_handler", {"form_data": {"invite": code}})
+        await client.send(f"{AUTH}.register", {"form_data": {
+            "username": "short", "password": "x", "confirm": "y", "invite": code}})
+        await client.wait_for(lambda: client.value(AUTH, "register_error"), 20)
+        await asyncio.sleep(1.0)
+        flat = stack.log_since(log_start).replace("\n", "")
+        assert "no_such_handler" in flat  # the positive control: it was logged
+        assert code not in flat
     finally:
         await client.close()
 

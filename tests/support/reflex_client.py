@@ -35,6 +35,7 @@ BOOT_EVENT = f"{ROOT_STATE}.hydrate_and_load"
 SESSION_STATE = f"{ROOT_STATE}.distokoloshe___state___session____session_state"
 SESSION_VAR = f"{SESSION_STATE}.session_token{FIELD_SUFFIX}"
 LOBBY = {"pathname": "/", "asPath": "/"}
+REGISTER_PAGE = {"pathname": "/register", "asPath": "/register"}
 
 
 def boot_event(session_token: str = "", *, router_data: dict | None = None,

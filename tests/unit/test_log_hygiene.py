@@ -41,6 +41,16 @@ def test_tokens_jwts_and_controls_are_scrubbed_from_reflex_records(installed, ca
     assert "KeyError: 'payload <jwt>'" in text
 
 
+def test_invite_codes_are_scrubbed_from_urls_and_payloads(installed, caplog):
+    code = "Zq3xY7-invite_code_0123456789abcdef"
+    logging.getLogger("reflex.state").warning(
+        "Event(router_data={'asPath': '/register?invite=%s'}, payload={'invite': '%s', "
+        "\"form\": {\"invite\": \"%s\"}})", code, code, code)
+    text = caplog.records[0].getMessage()
+    assert code not in text
+    assert "/register?invite=<redacted>" in text
+
+
 def test_other_loggers_are_left_alone(installed, caplog):
     logging.getLogger("sqlalchemy.engine").warning("kept %s", JWT)
     assert caplog.records[0].getMessage() == f"kept {JWT}"
