@@ -13,7 +13,13 @@ from sqlmodel import Session, select
 from distokoloshe import e2ee
 from distokoloshe.db import make_engine
 from distokoloshe.models import User
-from tests.e2e.test_calls import _join_new_room, _python_peer, _tile, _wait_until_heard
+from tests.e2e.test_calls import (
+    _join_new_room,
+    _join_room,
+    _python_peer,
+    _tile,
+    _wait_until_heard,
+)
 from tests.support.held_passes import app_settings, come_back, held_pass, lookup
 from tests.support.identities import PASSWORD
 from tests.support.live_fixtures import log_in
@@ -44,9 +50,7 @@ async def test_disabling_someone_in_a_call_puts_them_out_and_the_others_carry_on
     owner, target, operator = await new_page(), await new_page(), await new_page()
     owner_name, room_name = await _join_new_room(owner, seed_user, "Calm owner")
     owner_id = lookup(app, owner_name, room_name)[0].id
-    target_name = seed_user(display_name="Troublemaker")
-    await log_in(target, target_name)
-    await target.get_by_role("button", name=room_name, exact=True).click()
+    target_name = await _join_room(target, seed_user, "Troublemaker", room_name)
     await expect(_tile(owner, "Troublemaker")).to_be_visible(timeout=20_000)
     peer, _peer_id = await _python_peer(app, livekit, seed_user, room_name)
     # What the troublemaker's device holds: its token and the room's key from before.

@@ -72,10 +72,12 @@ async def _join_new_room(page, seed_user, display_name: str) -> tuple[str, str]:
     return username, name
 
 
-async def _join_room(page, seed_user, display_name: str, room_name: str) -> None:
-    """Logs a new user in and clicks an existing room, which joins its call."""
-    await log_in(page, seed_user(display_name=display_name))
+async def _join_room(page, seed_user, display_name: str, room_name: str) -> str:
+    """Logs a new user in and clicks an existing room, which joins its call; the username."""
+    username = seed_user(display_name=display_name)
+    await log_in(page, username)
     await page.get_by_role("button", name=room_name, exact=True).click()
+    return username
 
 
 def _tile(page, name: str):

@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.test_calls import _join_new_room, _lookup, _tile
+from tests.e2e.test_calls import _join_new_room, _join_room, _lookup, _tile
 from tests.e2e.test_presence import person
 from tests.support.held_passes import come_back, held_pass
 from tests.support.held_passes import lobby_member as _member
@@ -58,9 +58,7 @@ async def test_log_out_everywhere_puts_every_device_out_and_moves_the_key_on(
     owner, leaver = await new_page(), await new_page()
     owner_name, room_name = await _join_new_room(owner, seed_user, "Keeping owner")
     owner_id = _lookup(app, owner_name, room_name)[0].id
-    leaver_name = seed_user(display_name="Leaving everywhere")
-    await log_in(leaver, leaver_name)
-    await leaver.get_by_role("button", name=room_name, exact=True).click()
+    leaver_name = await _join_room(leaver, seed_user, "Leaving everywhere", room_name)
     await expect(_tile(owner, "Leaving everywhere")).to_be_visible(timeout=20_000)
     # What another device of the same account holds: a token and key from before.
     user_id, token, old_key = await held_pass(app, livekit, leaver_name, room_name)

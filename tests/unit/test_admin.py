@@ -4,7 +4,6 @@ the last one, even when two admins act at once), and delete any room."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from sqlmodel import Session, select
 from distokoloshe import accounts, admin, passwords, rooms
 from distokoloshe.livekit_tokens import livekit_room_name
 from distokoloshe.models import Room, User
+from tests.support.threads import run_at_once
 
 PASSWORD = "correct horse battery staple"
 
@@ -117,10 +117,11 @@ def test_two_admins_removing_each_other_at_once_leave_one(engine):
             session.add(user)
             pair.append(user)
         session.commit()
-    start = threading.Barrier(2)
     outcomes: list[str] = []
+    ada, bob = pair
 
-    def remove(me: User, other: User, how: str) -> None:
+    def remove(n: int, start) -> None:
+        me, other, how = (ada, bob, "unmake") if n == 0 else (bob, ada, "disable")
         with Session(engine) as session:
             user = session.get(User, me.id)
             start.wait()
@@ -138,13 +139,7 @@ def test_two_admins_removing_each_other_at_once_leave_one(engine):
                 session.rollback()
                 outcomes.append("refused")
 
-    ada, bob = pair
-    threads = [threading.Thread(target=remove, args=(ada, bob, "unmake")),
-               threading.Thread(target=remove, args=(bob, ada, "disable"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_at_once(remove, 2)
     assert sorted(outcomes) == ["done", "refused"]
     with Session(engine) as session:
         assert admin.active_admins(session=session) == 1

@@ -5,7 +5,6 @@ admin of a local run and of a production install."""
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -16,6 +15,7 @@ from sqlmodel import Session, select
 from distokoloshe import accounts, admin, invites, passwords, registration, rooms
 from distokoloshe.models import Invite, InviteUse, Room, RoomMember, User
 from distokoloshe.settings import get_settings
+from tests.support.threads import run_at_once
 
 PASSWORD = "correct horse battery staple"
 
@@ -190,10 +190,9 @@ def test_concurrent_uses_never_pass_an_invites_uses(engine):
         root = register(session, "root")
         made = invites.create_invite(session=session, user=root, uses=2, hours=1)
         session.commit()
-    start = threading.Barrier(6)
     outcomes: list[str] = []
 
-    def attempt(n: int) -> None:
+    def attempt(n: int, start) -> None:
         with Session(engine) as session:
             start.wait()
             try:
@@ -205,11 +204,7 @@ def test_concurrent_uses_never_pass_an_invites_uses(engine):
                 session.rollback()
                 outcomes.append("refused")
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_at_once(attempt, 6)
     assert sorted(outcomes) == ["in"] * 2 + ["refused"] * 4
     with Session(engine) as session:
         assert session.get(Invite, made.id).uses == 2
@@ -217,20 +212,14 @@ def test_concurrent_uses_never_pass_an_invites_uses(engine):
 
 
 def test_concurrent_first_registrations_make_one_admin(engine):
-    start = threading.Barrier(4)
-
-    def attempt(n: int) -> None:
+    def attempt(n: int, start) -> None:
         with Session(engine) as session:
             start.wait()
             register(session, f"early{n}")
             time.sleep(0.05)
             session.commit()
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_at_once(attempt, 4)
     with Session(engine) as session:
         users = session.exec(select(User)).all()
         assert len(users) == 4
