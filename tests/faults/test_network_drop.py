@@ -51,6 +51,18 @@ async def _heard_within(listener: TonePeer, frequency: float, seconds: float) ->
     return None
 
 
+async def _gone_quiet(listener: TonePeer, frequency: float, seconds: float) -> float | None:
+    """Seconds until the talker's `frequency` has stopped arriving (fewer than 5 frames of
+    it in the last half second), or None: a cut takes hold once what was in flight is in."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        await asyncio.sleep(0.1)
+        since = time.monotonic() - 0.5
+        if since >= start and listener.tone_frames("talker", since, frequency) < 5:
+            return time.monotonic() - start
+    return None
+
+
 async def test_audio_resumes_after_each_five_second_network_drop(tmp_path):
     with netns.client_namespace() as ns:
         livekit = LiveKitServer(workdir=tmp_path, host=ns.host_ip).start()
@@ -73,10 +85,13 @@ async def test_audio_resumes_after_each_five_second_network_drop(tmp_path):
             recoveries = []
             for trial in range(TRIALS):
                 ns.cut()
+                took_hold = await _gone_quiet(listener, BEFORE, DROP_SECONDS - 2)
+                assert took_hold is not None, f"trial {trial}: the cut did not silence the talker"
                 play(DURING)
-                assert await _heard_within(listener, DURING, DROP_SECONDS - 0.5) is None, \
+                assert await _heard_within(listener, DURING,
+                                           DROP_SECONDS - 1.5 - took_hold) is None, \
                     f"trial {trial}: audio made during the cut got through"
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(1.0)
                 play(AFTER)
                 ns.restore()
                 resumed = await _heard_within(listener, AFTER, RESUME_LIMIT_SECONDS)
