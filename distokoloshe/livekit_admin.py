@@ -56,35 +56,41 @@ async def list_participant_identities(room_id: int, *,
 
 async def announce_key(room_id: int, key_epoch: int, *, settings: Settings | None = None
                        ) -> bool:
-    """Tell everyone in the call (through room metadata, which holds only the epoch number,
-    never a key) that the room key has changed. False if LiveKit could not be told."""
-    return await remove_participant_and_announce_key(room_id, "", key_epoch, settings=settings)
+    """Tell everyone in the call that the room key has changed. False if LiveKit could not
+    be told."""
+    return await _put_out_and_announce_key(room_id, None, key_epoch, settings=settings)
 
 
 async def remove_participant_and_announce_key(room_id: int, identity: str, key_epoch: int, *,
                                               settings: Settings | None = None) -> bool:
-    """Disconnect one participant, then tell the others (through room metadata, which holds
-    only the epoch number, never a key) that the room key has changed."""
+    """Disconnect one participant, then tell the others that the room key has changed."""
+    return await _put_out_and_announce_key(room_id, identity, key_epoch, settings=settings)
+
+
+async def _put_out_and_announce_key(room_id: int, identity: str | None, key_epoch: int, *,
+                                    settings: Settings | None) -> bool:
+    """Disconnects `identity` (unless None), then announces the new key epoch through room
+    metadata, which holds only the epoch number, never a key."""
     settings = settings or get_settings()
     name = livekit_room_name(room_id)
     try:
         async with _client(settings) as client:
-            try:
-                if identity:  # "": nobody to remove, only the key to announce
+            if identity is not None:
+                try:
                     await client.room.remove_participant(
                         api.RoomParticipantIdentity(room=name, identity=identity))
-            except api.TwirpError as error:
-                if error.code != "not_found":
-                    raise
+                except api.TwirpError as error:
+                    if error.code != "not_found":
+                        raise
             await client.room.update_room_metadata(api.UpdateRoomMetadataRequest(
                 room=name, metadata=json.dumps({"key_epoch": key_epoch})))
     except api.TwirpError as error:
         if error.code == "not_found":  # the call has ended; nobody to tell
             return True
-        log.warning("LiveKit refused a removal in room %s: %s", room_id, error.message)
+        log.warning("LiveKit refused a key change in room %s: %s", room_id, error.message)
         return False
     except Exception as error:  # noqa: BLE001
-        log.warning("could not reach LiveKit for a removal in room %s: %s", room_id, error)
+        log.warning("could not reach LiveKit for a key change in room %s: %s", room_id, error)
         return False
     return True
 

@@ -113,14 +113,9 @@ def create_room(*, session: Session, user: User, name: object,
     return room
 
 
-# Ids are positive and fit a signed 64-bit column; anything else a client sends would
-# otherwise reach the driver (SQLite raises OverflowError past 64 bits).
-_ROOM_ID_MAX = 2**63 - 1
-
-
 def get_room(*, session: Session, room_id: object) -> Room:
     if (not isinstance(room_id, int) or isinstance(room_id, bool)
-            or not 1 <= room_id <= _ROOM_ID_MAX):
+            or not 1 <= room_id <= validation.ID_MAX):
         raise RoomNotFound("That room does not exist.")
     room = session.get(Room, room_id)
     if room is None:
@@ -135,11 +130,6 @@ def visible_room(*, session: Session, user: User, room_id: object) -> Room:
     if not may_see(session=session, user=user, room=room):
         raise RoomNotFound("That room does not exist.")
     return room
-
-
-def room_summary(*, session: Session, user: User, room_id: object) -> RoomSummary:
-    return summary_of(session=session,
-                      room=visible_room(session=session, user=user, room_id=room_id))
 
 
 def summary_of(*, session: Session, room: Room) -> RoomSummary:
@@ -198,7 +188,7 @@ def remove_from_call(*, session: Session, user: User, room_id: object, member_id
     """The owner (or an admin) removes someone: they may not rejoin until the ban is lifted,
     and the room's key moves on."""
     room = moderated_room(session=session, user=user, room_id=room_id)
-    target_id = _user_id(member_id)
+    target_id = validation.record_id(member_id)
     member = session.get(User, target_id) if target_id is not None else None
     if member is None or member.id == user.id or member.id == room.owner_id:
         raise RoomNotFound("That person is not someone you can remove.")
@@ -222,7 +212,7 @@ def banned(*, session: Session, room: Room) -> list[tuple[int, str]]:
 def lift_ban(*, session: Session, user: User, room_id: object, member_id: object) -> Room:
     """Someone removed from the room may join its call again."""
     room = moderated_room(session=session, user=user, room_id=room_id)
-    target_id = _user_id(member_id)
+    target_id = validation.record_id(member_id)
     row = session.get(RoomRemoval, (room.id, target_id)) if target_id is not None else None
     if row is not None:
         session.delete(row)
@@ -235,15 +225,6 @@ def _owned_room(session: Session, user: User, room_id: object, action: str) -> R
     if room.owner_id != user.id:
         raise NotRoomOwner(f"Only the room's owner can {action}.")
     return room
-
-
-def _user_id(value: object) -> int | None:
-    """A user id as a tampered client may send it: an int, or digits."""
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
-        return value
-    return None
 
 
 def set_private(*, session: Session, user: User, room_id: object, private: object) -> Room:
@@ -271,7 +252,7 @@ def set_member(*, session: Session, user: User, room_id: object, member_id: obje
     """The owner lets someone into the room or takes them off its members. Taking someone
     off moves the key on, as removing them from the call does."""
     room = _owned_room(session, user, room_id, "choose its members")
-    target_id = _user_id(member_id)
+    target_id = validation.record_id(member_id)
     target = session.get(User, target_id) if target_id is not None else None
     if target is None or target.id == user.id:
         raise RoomNotFound("That person is not someone you can add or take off.")

@@ -25,7 +25,7 @@ def test_a_stranger_is_refused_a_private_room_as_if_it_did_not_exist(db_session,
         with pytest.raises(rooms.RoomNotFound, match="does not exist"):
             action(session=db_session, user=stranger, room_id=room.id)
     with pytest.raises(rooms.RoomNotFound, match="does not exist"):
-        rooms.room_summary(session=db_session, user=stranger, room_id=room.id)
+        rooms.visible_room(session=db_session, user=stranger, room_id=room.id)
     assert stranger.last_room_id is None
 
 
