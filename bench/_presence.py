@@ -78,6 +78,7 @@ async def measure(tabs, trigger, changes: int = CHANGES_PER_SIZE) -> dict:
         await until(lambda: all(len(tab.watch) >= len(tab.markers) for tab in tabs), 10)
     latencies = [(tab.watch[m] - t) * 1000 for m, t in sent.items() for tab in tabs
                  if m in tab.watch]
+    chars = [len(text) for marker in sent for _, text in tabs[0].frames if marker in text]
     for tab in tabs:
         tab.markers.clear()
         tab.watch.clear()
@@ -85,7 +86,9 @@ async def measure(tabs, trigger, changes: int = CHANGES_PER_SIZE) -> dict:
         latencies = [float("nan")]
     return {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
             "p99": percentile(latencies, 99), "max": max(latencies),
-            "missed": len(sent) * len(tabs) - len(latencies), "samples": len(latencies)}
+            "missed": len(sent) * len(tabs) - len(latencies), "samples": len(latencies),
+            # the size of the frame a change arrived in (median), for the floor to match
+            "chars": sorted(chars)[len(chars) // 2] if chars else 0}
 
 
 def row(label: str, result: dict) -> str:

@@ -11,6 +11,15 @@ takes; its latency is from just before the POST to the frame's arrival at each t
 Scaled: two backend processes (one worker each) on Redis and PostgreSQL, on the same core,
 with the tabs split between them.
 
+Floor, in the same run and with the same tabs: bench/_floor_broadcaster.py, a bare ASGI app
+on the same server stack (gunicorn, uvicorn's H11 worker, websockets, asyncio), pinned the
+same way, that sends one pre-encoded frame of the size our change arrived in to every
+socket. Each row prints our p99 over the floor's. The join storm has a floor too.
+
+Many rooms: the largest size again with 50 rooms of 5 people each in their calls, a change
+in one of them; its p99 over the one-room p99 shows whether a change's cost grows with
+the rooms and people on the server.
+
 Baseline, in the same run: a bare Reflex app (written to a temporary directory) whose lobby
 presence is one `rx.SharedState` every tab links to, changed by the same kind of POST.
 """
@@ -32,8 +41,10 @@ from pathlib import Path
 
 from bench._presence import measure, no_collector_pauses, row, rss_kib, until
 from bench._support import ROOT, prepare_environment
+from tests.support.app import AppProcess
 
 TAB_CONNECT_BATCH = 50
+MANY_ROOMS, PEOPLE_PER_ROOM = 50, 5
 
 
 def pin_here_to_core(core: int) -> None:
@@ -47,7 +58,7 @@ def pin_here_to_core(core: int) -> None:
 class Deployment:
     """The app's backend (one or more processes) with N users and one room."""
 
-    def __init__(self, workdir: Path, *, users: int, processes: int = 1,
+    def __init__(self, workdir: Path, *, users: int, processes: int = 1, rooms: int = 1,
                  redis_url: str = "", database_url: str = "") -> None:
         from tests.support.app import BackendProcess
         from tests.support.ports import free_port
@@ -72,11 +83,13 @@ class Deployment:
             for port in ports
         ]
         self.jwt_secret = shared["JWT_SECRET"]
-        self.users = users
+        self.users, self.rooms = users, rooms
 
     def start(self) -> Deployment:
         self.processes[0].migrate()
-        self.tokens, self.room_id = seed(self.database_url, self.users, self.processes[0].env)
+        self.tokens, self.room_ids = seed(self.database_url, self.users, self.rooms,
+                                          self.processes[0].env)
+        self.room_id = self.room_ids[0]
         for process in self.processes:
             process.start()
         return self
@@ -92,12 +105,12 @@ class Deployment:
     def rss_kib(self) -> int:
         return sum(rss_kib(p.process.pid) for p in self.processes)
 
-    def webhook(self, identity: str, name: str) -> tuple[bytes, dict]:
+    def webhook(self, identity: str, name: str, room_id: int = 0) -> tuple[bytes, dict]:
         from livekit import api
 
         body = json.dumps({
             "event": "participant_joined", "id": "EV_" + secrets.token_hex(6),
-            "room": {"name": f"room-{self.room_id}"},
+            "room": {"name": f"room-{room_id or self.room_id}"},
             "participant": {"identity": identity, "name": name,
                             "sid": "PA_" + secrets.token_hex(6)},
         }).encode()
@@ -106,9 +119,9 @@ class Deployment:
         return body, {"Authorization": token, "Content-Type": "application/webhook+json"}
 
 
-def seed(database_url: str, users: int, env: dict) -> tuple[list[str], int]:
+def seed(database_url: str, users: int, rooms: int, env: dict) -> tuple[list[str], list[int]]:
     """`users` accounts (one shared password hash: hashing each would take minutes), their
-    session tokens, and one room."""
+    session tokens, and `rooms` rooms."""
     from sqlmodel import Session
 
     from distokoloshe import passwords, sessions
@@ -124,14 +137,15 @@ def seed(database_url: str, users: int, env: dict) -> tuple[list[str], int]:
                        password_hash=shared_hash) for n in range(users)]
         session.add_all(people)
         session.flush()
-        room = Room(name="Bench room", name_key="bench room", owner_id=people[0].id)
-        session.add(room)
+        made = [Room(name=f"Bench room {n}", name_key=f"bench room {n}", owner_id=people[0].id)
+                for n in range(rooms)]
+        session.add_all(made)
         session.commit()
         tokens = [sessions.issue_session_token(user.id, user.token_version, settings=settings)
                   for user in people]
-        room_id = room.id
+        room_ids = [room.id for room in made]
     engine.dispose()
-    return tokens, room_id
+    return tokens, room_ids
 
 
 # -- measurements ----------------------------------------------------------------------------
@@ -148,20 +162,20 @@ async def open_tabs(ports: list[int], tokens: list[str]):
     return tabs
 
 
-async def fan_out(deployment: Deployment, tabs) -> dict:
+async def fan_out(deployment: Deployment, tabs, room_id: int = 0) -> dict:
     import httpx
 
     async with httpx.AsyncClient(timeout=10) as client:
         url = f"http://127.0.0.1:{deployment.ports[0]}/api/livekit/webhook"
 
         async def someone_joins(marker: str) -> None:
-            body, headers = deployment.webhook("bench-peer", marker)
+            body, headers = deployment.webhook("bench-peer", marker, room_id)
             (await client.post(url, content=body, headers=headers)).raise_for_status()
 
         return await measure(tabs, someone_joins)
 
 
-async def join_storm(deployment: Deployment, tokens: list[str]) -> float:
+async def join_storm(ports: list[int], tokens: list[str]) -> float:
     """Seconds from opening `tokens` tabs at once until every one of them shows all of them
     online."""
     from bench._reflex_client import open_tab
@@ -173,7 +187,7 @@ async def join_storm(deployment: Deployment, tokens: list[str]) -> float:
 
     with no_collector_pauses():
         started = time.perf_counter()
-        tabs = await asyncio.gather(*(open_tab(deployment.ports[i % len(deployment.ports)], token)
+        tabs = await asyncio.gather(*(open_tab(ports[i % len(ports)], token)
                                       for i, token in enumerate(tokens)))
         await until(lambda: all(settled_at(tab) is not None for tab in tabs), 60)
     times = [settled_at(tab) for tab in tabs]
@@ -204,11 +218,100 @@ async def run_single(args, workdir: Path) -> dict:
             tab.close()
         await asyncio.sleep(3)
         if args.storm:
-            results["storm"] = await join_storm(deployment, deployment.tokens[:args.storm])
+            results["storm"] = await join_storm(deployment.ports, deployment.tokens[:args.storm])
             print(f"join storm of {args.storm}: settled in {results['storm']:.2f} s", flush=True)
     finally:
         deployment.stop()
     return results
+
+
+async def run_many_rooms(size: int, workdir: Path) -> dict:
+    """`size` tabs, MANY_ROOMS rooms with PEOPLE_PER_ROOM people in each call, and a change
+    in one of those rooms."""
+    import httpx
+
+    deployment = Deployment(workdir / "many", users=size + 1, rooms=MANY_ROOMS).start()
+    try:
+        url = f"http://127.0.0.1:{deployment.ports[0]}/api/livekit/webhook"
+        async with httpx.AsyncClient(timeout=10) as client:
+            for room_id in deployment.room_ids:
+                for n in range(PEOPLE_PER_ROOM):
+                    body, headers = deployment.webhook(f"seat-{room_id}-{n}", f"Seat {n}",
+                                                       room_id)
+                    (await client.post(url, content=body, headers=headers)).raise_for_status()
+        tabs = await open_tabs(deployment.ports, deployment.tokens[:size])
+        await asyncio.sleep(2)
+        result = await fan_out(deployment, tabs, deployment.room_ids[MANY_ROOMS // 2])
+        print(row(f"{MANY_ROOMS} rooms x {PEOPLE_PER_ROOM}, {size} tabs", result), flush=True)
+        for tab in tabs:
+            tab.close()
+    finally:
+        deployment.stop()
+    return result
+
+
+class FloorProcess(AppProcess):
+    """bench/_floor_broadcaster.py, served the way `reflex run --env prod` serves the app."""
+
+    ready_path = "/ping"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--worker-class",
+                "uvicorn.workers.UvicornH11Worker", "--bind", f"127.0.0.1:{self.port}",
+                "--log-level", "warning", "bench._floor_broadcaster:app"]
+
+    def migrate(self) -> None:  # no database
+        pass
+
+
+async def run_floor(sizes: list[int], chars: dict[int, int], storm: int, workdir: Path) -> dict:
+    import httpx
+
+    floor = FloorProcess(data_dir=workdir, public_port=0, wrapper=["taskset", "-c", "0"])
+    floor.start()
+    results = {}
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            tabs = []
+            for size in sizes:
+                tabs += await open_tabs([floor.port], ["floor"] * (size - len(tabs)))
+                await asyncio.sleep(2)
+
+                async def change(marker: str, size=size) -> None:
+                    (await client.post(f"http://127.0.0.1:{floor.port}/change",
+                                       json={"marker": marker, "chars": chars[size]})
+                     ).raise_for_status()
+
+                results[size] = await measure(tabs, change)
+                print(row(f"floor, {size} tabs", results[size]), flush=True)
+        for tab in tabs:
+            tab.close()
+        await asyncio.sleep(3)
+        if storm:
+            results["storm"] = await join_storm([floor.port], ["floor"] * storm)
+            print(f"floor join storm of {storm}: settled in {results['storm']:.2f} s",
+                  flush=True)
+    finally:
+        floor.stop()
+    return results
+
+
+def report(ours: dict, floor: dict, many: dict | None, sizes: list[int]) -> None:
+    print("\n| tabs | ours p50 / p99 ms | floor p50 / p99 ms | p99 / floor | frame chars |")
+    print("| --- | --- | --- | --- | --- |")
+    for size in sizes:
+        a, b = ours[size], floor[size]
+        print(f"| {size} | {a['p50']:.1f} / {a['p99']:.1f} | {b['p50']:.1f} / {b['p99']:.1f} "
+              f"| {a['p99'] / b['p99']:.2f}x | {a['chars']} |")
+    if "storm" in ours and "storm" in floor:
+        print(f"| storm | {ours['storm']:.2f} s | {floor['storm']:.2f} s "
+              f"| {ours['storm'] / floor['storm']:.2f}x | |")
+    if many is not None:
+        one = ours[sizes[-1]]
+        print(f"| {MANY_ROOMS} rooms x {PEOPLE_PER_ROOM}, {sizes[-1]} tabs "
+              f"| {many['p50']:.1f} / {many['p99']:.1f} | | {many['p99'] / one['p99']:.2f}x "
+              f"the one-room p99 | {many['chars']} |")
+    print(f"backend memory per idle tab: {ours['kib_per_tab']:.0f} KiB", flush=True)
 
 
 async def run_scaled(args, workdir: Path) -> dict:
@@ -238,19 +341,29 @@ async def main() -> None:
     parser.add_argument("--sizes", default="10,100,250,500")
     parser.add_argument("--scaled-sizes", default="500,1000")
     parser.add_argument("--no-scaled", action="store_true")
+    parser.add_argument("--no-many-rooms", action="store_true")
     parser.add_argument("--storm", type=int, default=200)
     parser.add_argument("--baseline-sizes", default="10,100",
                         help="the naive SharedState baseline overloads beyond a few hundred")
     args = parser.parse_args()
     prepare_environment()
     pin_here_to_core(1)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="bench-presence-") as tmp:
         workdir = Path(tmp)
-        for sub in ("single", "scaled", "baseline"):
+        for sub in ("single", "many", "floor", "scaled", "baseline"):
             (workdir / sub).mkdir()
-        await run_single(args, workdir)
+        ours = await run_single(args, workdir)
+        many = None if args.no_many_rooms else await run_many_rooms(sizes[-1], workdir)
+        floor = await run_floor(sizes, {size: ours[size]["chars"] for size in sizes},
+                                args.storm, workdir / "floor")
+        report(ours, floor, many, sizes)
         if not args.no_scaled:
-            await run_scaled(args, workdir)
+            scaled = await run_scaled(args, workdir)
+            for size in sorted(set(scaled) & set(floor)):
+                over = scaled[size]["p99"] / floor[size]["p99"]
+                print(f"2 workers + Redis, {size} tabs: p99 {over:.2f}x the one-worker floor",
+                      flush=True)
         if args.baseline_sizes:
             from bench.presence_baseline import run_baseline
 
