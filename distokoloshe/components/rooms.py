@@ -7,7 +7,13 @@ import reflex as rx
 from distokoloshe.components.call import call_panel
 from distokoloshe.components.forms import error_callout, labeled_input
 from distokoloshe.state.call import CallState
-from distokoloshe.state.presence import MemberView, PersonView, PresenceState, RoomView
+from distokoloshe.state.presence import (
+    MemberView,
+    PersonView,
+    PresenceState,
+    RoomView,
+    members_of,
+)
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.validation import ROOM_NAME_MAX
 
@@ -31,6 +37,7 @@ def room_member(member: rx.Var[MemberView]) -> rx.Component:
 
 def room_item(room: rx.Var[RoomView]) -> rx.Component:
     selected = RoomsState.selected_room_id == room.id
+    members = members_of(room.id)
     return rx.el.li(
         rx.button(
             rx.cond(room.private,
@@ -49,9 +56,9 @@ def room_item(room: rx.Var[RoomView]) -> rx.Component:
         # One row is always reserved, so people joining and leaving calls do not make
         # the list jump under the pointer.
         rx.cond(
-            room.members.length() > 0,
+            members.length() > 0,
             rx.el.ul(
-                rx.foreach(room.members, room_member),
+                rx.foreach(members, room_member),
                 aria_label="In " + room.name,
                 class_name="dtk-members",
             ),

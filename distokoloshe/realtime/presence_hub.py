@@ -33,7 +33,9 @@ from distokoloshe.livekit_tokens import SESSION_VERSION_ATTRIBUTE, livekit_room_
 from distokoloshe.presence import MEMBERS, ONLINE, ROOMS, TOPICS, Connection
 from distokoloshe.presence_redis import RedisPresenceStore
 from distokoloshe.realtime.frames import delta_frame, encode_json, event_frame
-from distokoloshe.realtime.views import person_views, room_views, visible_to
+from distokoloshe.realtime.room_feed import RoomFeed
+from distokoloshe.realtime.socket_writes import send_to_all
+from distokoloshe.realtime.views import member_views, person_views, room_views, visible_to
 from distokoloshe.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -90,11 +92,13 @@ class PresenceHub:
         self._sent: dict[str, str] = {}               # var -> JSON of what was last broadcast
         self._values: dict[str, object] = {"people": [], "online": []}
         # Rooms differ by who may see which private room: each socket gets the list for its
-        # user's private rooms, encoded once per such set (nearly always one: none).
+        # user's private rooms (its audience), encoded once per audience (nearly always one:
+        # none). Who is in each call is sent apart, as patches (room_feed.py).
         self._room_views: list[dict] = []
+        self._member_texts: dict[int, str] = {}                 # room id -> JSON of its call
         self._private_rooms_of: dict[int, frozenset[int]] = {}  # user id -> private room ids
-        self._rooms_sent: dict[frozenset[int], str] = {}       # private rooms -> JSON sent
-        self._rooms_seen_by: dict[str, frozenset[int]] = {}    # sid -> the list it was sent
+        self._feed = RoomFeed()
+        self._rooms_seen_by: dict[str, frozenset[int]] = {}    # sid -> its audience's feed
         self._summaries: list[rooms.RoomSummary] = []
         self._members: dict[str, list[presence.Member]] = {}
         self._known_people: set[int] = set()
@@ -269,8 +273,12 @@ class PresenceHub:
                                       for user_id, ids in private_rooms_of.items()}
         if MEMBERS in dirty:
             self._members = await self.store.members()
+        if ROOMS in dirty:
+            self._room_views = room_views(self._summaries)
         if ROOMS in dirty or MEMBERS in dirty:
-            self._room_views = room_views(self._summaries, self._members)
+            calls_by_room = member_views([room.id for room in self._summaries], self._members)
+            self._member_texts = {room_id: encode_json(members)
+                                  for room_id, members in calls_by_room.items()}
         if ONLINE in dirty:
             online = await self.store.online_user_ids()
             if not online <= self._known_people:  # someone new registered
@@ -291,56 +299,55 @@ class PresenceHub:
             self._sent.update({name: encoded[name] for name in changed})
             await self._send(self._frame({name: encoded[name] for name in changed}),
                              room=SOCKET_ROOM)
-        rooms_sent = await self._send_rooms(newcomers) if dirty & {ROOMS, MEMBERS} else False
+        newcomers &= self._local.keys()
+        rooms_sent = (await self._send_rooms(newcomers)
+                      if newcomers or dirty & {ROOMS, MEMBERS} else False)
         if newcomers:
-            await self._welcome(newcomers & self._local.keys())
+            await self._welcome(newcomers)
         return bool(changed) or rooms_sent
 
-    def _rooms_json(self, private_rooms: frozenset[int]) -> str:
-        text = self._rooms_sent.get(private_rooms)
-        if text is None:
-            text = encode_json(visible_to(self._room_views, private_rooms))
-        return text
+    def _audience(self, sid: str) -> frozenset[int]:
+        return self._private_rooms_of.get(self._local[sid].user_id, frozenset())
 
     async def _send_rooms(self, newcomers: set[str]) -> bool:
-        """The room list to each socket whose list changed, encoded once per set of private
-        rooms; to the whole socket room when every socket here sees the same rooms."""
+        """What changed of the room list to each audience's sockets (to the whole socket room
+        when every socket here is one audience), and the whole list to a socket whose
+        audience changed. True if anything was sent."""
         groups: dict[frozenset[int], list[str]] = {}
-        for sid, conn in self._local.items():
-            if sid not in newcomers:  # they get their whole copy next
-                groups.setdefault(self._private_rooms_of.get(conn.user_id, frozenset()),
-                                  []).append(sid)
-        texts = {key: encode_json(visible_to(self._room_views, key)) for key in groups}
-        stale = {key: [sid for sid in sids if self._rooms_sent.get(key) != texts[key]
-                       or self._rooms_seen_by.get(sid) != key]
-                 for key, sids in groups.items()}
-        self._rooms_sent = {key: texts[key] for key in groups}
+        for sid in self._local:
+            groups.setdefault(self._audience(sid), []).append(sid)
+        self._feed.keep_only(groups)
         sent = False
-        for key, sids in stale.items():
-            if not sids:
-                continue
-            frame = self._frame({"rooms": texts[key]})
-            if len(groups) == 1 and not newcomers and len(sids) == len(self._local):
-                await self._send(frame, room=SOCKET_ROOM)
-            else:
-                for sid in sids:
-                    await self._send(frame, room=sid)
-            self._rooms_seen_by.update(dict.fromkeys(sids, key))
-            sent = True
+        for audience, sids in groups.items():
+            visible = visible_to(self._room_views, audience)
+            update = self._feed.update(audience, encode_json(visible), {
+                view["id"]: self._member_texts.get(view["id"], "[]") for view in visible})
+            settled = [sid for sid in sids
+                       if sid not in newcomers and self._rooms_seen_by.get(sid) == audience]
+            moved = [sid for sid in sids
+                     if sid not in newcomers and self._rooms_seen_by.get(sid) != audience]
+            if update and settled:
+                everyone = len(groups) == 1 and len(settled) == len(self._local)
+                await self._send(self._frame(update),
+                                 room=SOCKET_ROOM if everyone else None, sids=settled)
+                sent = True
+            if moved:
+                await self._send(self._frame(self._feed.whole(audience)), sids=moved)
+                self._rooms_seen_by.update(dict.fromkeys(moved, audience))
+                sent = True
         return sent
 
     async def _welcome(self, newcomers: set[str]) -> None:
-        """Every newcomer of this batch gets a full copy, encoded once per set of private
-        rooms among them."""
+        """Every newcomer of this batch gets a full copy, encoded once per audience among
+        them (after _send_rooms has brought each audience's feed up to date)."""
         shared = {name: self._sent.get(name) or encode_json(value)
                   for name, value in self._values.items()}
-        frames: dict[frozenset[int], engineio_packet.Packet] = {}
+        by_audience: dict[frozenset[int], list[str]] = {}
         for sid in newcomers:
-            key = self._private_rooms_of.get(self._local[sid].user_id, frozenset())
-            if key not in frames:
-                frames[key] = self._frame({**shared, "rooms": self._rooms_json(key)})
-            await self._send(frames[key], room=sid)
-            self._rooms_seen_by[sid] = key
+            by_audience.setdefault(self._audience(sid), []).append(sid)
+        for audience, sids in by_audience.items():
+            await self._send(self._frame({**shared, **self._feed.whole(audience)}), sids=sids)
+            self._rooms_seen_by.update(dict.fromkeys(sids, audience))
         self._freeze_survivors()
 
     def _frame(self, encoded: dict[str, str]) -> engineio_packet.Packet:
@@ -350,13 +357,19 @@ class PresenceHub:
     def _event_frame(self, name: str) -> engineio_packet.Packet:
         return event_frame(name, namespace=self._namespace, packet_class=self._sio.packet_class)
 
-    async def _send(self, frame: engineio_packet.Packet, *, room: str) -> None:
-        """The same packet queued on every socket in `room` (a socket room or one sid).
-        python-socketio's own room emit would spawn a task per socket, which at hundreds of
-        sockets costs more than the sending itself."""
-        for _sid, eio_sid in list(self._sio.manager.get_participants(self._namespace, room)):
-            with contextlib.suppress(Exception):  # a socket closing right now
-                await self._sio.eio.send_packet(eio_sid, frame)
+    async def _send(self, frame: engineio_packet.Packet, *, room: str | None = None,
+                    sids: list[str] = ()) -> None:
+        """The same packet to every socket in `room` (the socket room, or one sid) or in
+        `sids`, written straight to each websocket where nothing is queued ahead
+        (socket_writes.py). python-socketio's own room emit would spawn a task per socket,
+        which at hundreds of sockets costs more than the sending itself."""
+        manager = self._sio.manager
+        if room is not None:
+            eio_sids = [eio_sid for _sid, eio_sid
+                        in list(manager.get_participants(self._namespace, room))]
+        else:
+            eio_sids = [manager.eio_sid_from_sid(sid, self._namespace) for sid in sids]
+        await send_to_all(self._sio, [e for e in eio_sids if e is not None], frame)
 
     def _freeze_survivors(self) -> None:
         # With hundreds of tabs connected, a full collection takes tens of milliseconds and

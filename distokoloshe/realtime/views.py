@@ -25,13 +25,15 @@ class MemberView:
 
 @dataclasses.dataclass
 class RoomView:
+    """A room as the list shows it; who is in its call is sent apart (room_feed.py), so a
+    join changes one room's entry, not the whole list."""
+
     id: int
     name: str
     owner_id: int
     owner_name: str
     encryption_required: bool
     private: bool
-    members: list[MemberView]
 
 
 def initial(name: str) -> str:
@@ -42,18 +44,21 @@ def person_views(names: list[tuple[int, str]]) -> list[dict]:
     return [dataclasses.asdict(PersonView(uid, name, initial(name))) for uid, name in names]
 
 
-def room_views(summaries: list[rooms.RoomSummary],
-               members: dict[str, list[presence.Member]]) -> list[dict]:
-    return [
-        dataclasses.asdict(RoomView(
-            room.id, room.name, room.owner_id, room.owner_name, room.encryption_required,
-            room.private,
-            [MemberView(m.identity, m.name, initial(m.name), m.screen)
-             for m in sorted(members.get(livekit_room_name(room.id), ()),
-                             key=lambda m: (m.name.casefold(), m.identity))],
-        ))
-        for room in summaries
-    ]
+def room_views(summaries: list[rooms.RoomSummary]) -> list[dict]:
+    return [dataclasses.asdict(RoomView(room.id, room.name, room.owner_id, room.owner_name,
+                                        room.encryption_required, room.private))
+            for room in summaries]
+
+
+def member_views(room_ids: list[int],
+                 members: dict[str, list[presence.Member]]) -> dict[int, list[dict]]:
+    """Who is in each room's call (an empty list for a quiet room), sorted by name."""
+    return {
+        room_id: [dataclasses.asdict(MemberView(m.identity, m.name, initial(m.name), m.screen))
+                  for m in sorted(members.get(livekit_room_name(room_id), ()),
+                                  key=lambda m: (m.name.casefold(), m.identity))]
+        for room_id in room_ids
+    }
 
 
 def visible_to(views: list[dict], private_rooms: frozenset[int]) -> list[dict]:

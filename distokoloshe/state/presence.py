@@ -1,8 +1,10 @@
 """Who is online and who is in which call, live in every lobby tab.
 
-The values of `people`, `online` and `rooms` are never set here: the presence hub
-(realtime/presence_hub.py) pushes them to the browser directly, so this backend copy stays
-at its defaults by design and nothing may read or write them back.
+The values of `people`, `online`, `rooms`, `members_base` and `members_patch` are never
+set here: the presence hub (realtime/presence_hub.py) pushes them to the browser directly,
+so this backend copy stays at its defaults by design and nothing may read or write them
+back. Who is in a room's call is `members_of(room id)`: the patch's entry if it has one,
+else the base's (realtime/room_feed.py says why there are two).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ class PresenceState(SignedIn, rx.State):
     people: list[PersonView] = []
     online: list[int] = []
     rooms: list[RoomView] = []
+    members_base: dict[str, list[MemberView]] = {}
+    members_patch: dict[str, list[MemberView]] = {}
     # why this tab was refused (too many tabs, server full), or ""
     over_capacity: str = ""
 
@@ -44,3 +48,12 @@ class PresenceState(SignedIn, rx.State):
         """A refused tab asks again; its button then loads the lobby's room
         (RoomsState.load_lobby), which stays away while the tab is still refused."""
         await self.subscribe()
+
+
+def members_of(room_id: rx.Var[int]) -> rx.Var[list[MemberView]]:
+    """Who is in a room's call, in the browser: the patch's entry wins over the base's."""
+    key = room_id.to_string()
+    # a key test, not `get`: an empty list (everyone left) is falsy to Reflex's `get`
+    return rx.cond(PresenceState.members_patch.contains(key), PresenceState.members_patch[key],
+                   rx.cond(PresenceState.members_base.contains(key),
+                           PresenceState.members_base[key], []))

@@ -87,7 +87,7 @@ def test_the_room_list_hides_private_rooms_from_everyone_outside(db_session, den
     rooms.create_room(session=db_session, user=stranger, name="Open")
     audiences = rooms.private_audiences(session=db_session)
     assert audiences == {room.id: frozenset({owner.id, member.id})}
-    views = room_views(rooms.list_rooms(session=db_session), {})
+    views = room_views(rooms.list_rooms(session=db_session))
     assert [v["name"] for v in visible_to(views, frozenset())] == ["Open"]
     assert [v["name"] for v in visible_to(views, audiences[room.id])] == ["Den", "Open"]
 
