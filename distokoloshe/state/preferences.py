@@ -11,7 +11,8 @@ from distokoloshe.state.session import NotSignedIn, SignedIn
 from distokoloshe.validation import InvalidInput
 
 
-def _personal(*, session, user) -> tuple[dict[str, list], dict[str, object]]:
+def personal_settings(*, session, user) -> tuple[dict[str, list], dict[str, object]]:
+    """(what the user hears of each speaker, their audio and interface settings)."""
     hearing = preferences.hearing_of(session=session, user=user)
     prefs = preferences.preferences_of(session=session, user=user)
     return ({identity: [h.volume, h.muted] for identity, h in hearing.items()},
@@ -50,9 +51,13 @@ class PreferencesState(SignedIn, rx.State):
         """Part of the lobby's load (LobbyState.enter): this account's volumes and audio
         settings, from any browser."""
         try:
-            self.hearing, prefs = await self._as_user(_personal)
+            self._apply(await self._as_user(personal_settings))
         except NotSignedIn:
             return
+
+    def _apply(self, personal: tuple[dict[str, list], dict[str, object]]) -> None:
+        """What personal_settings read."""
+        self.hearing, prefs = personal
         for key, value in prefs.items():
             setattr(self, key, value)
 

@@ -101,6 +101,12 @@ class RoomsState(SignedIn, rx.State):
         except NotSignedIn:
             self.selected_room = None
 
+    async def _arrive(self, last_room: calls.Entry | None) -> None:
+        """The lobby opens in the call you were last in (calls.enter_last_room), unless this
+        tab was refused."""
+        if not (await self.get_state(PresenceState)).over_capacity:
+            await self._show(last_room)
+
     async def _refresh(self) -> None:
         if self.selected_room is None:
             return

@@ -30,6 +30,12 @@ class NotSignedIn(Exception):
     pass
 
 
+def who_is(*, session, user) -> tuple[int, str, str, bool]:
+    """What a signed-in page keeps of its verified user: id, username, display name, and
+    whether to show the way to the admin page."""
+    return user.id, user.username, user.display_name, admin.is_active_admin(user)
+
+
 async def run_as_user(token: str, action: Callable[..., T], /, **kwargs: Any) -> T:
     """`action(session=..., user=..., **kwargs)` for the user `token` verifies, in one
     transaction on a worker thread (bcrypt and the database stay off the event loop)."""
@@ -103,17 +109,21 @@ class SessionState(rx.State):
 
     @rx.event
     async def require_signed_in(self):
-        """First step of the lobby's load: refresh who we are, or go to the login page."""
+        """First step of a signed-in page's load: refresh who we are, or go to the login
+        page."""
         try:
-            user_id, username, display_name, is_admin = await run_as_user(
-                self.session_token, lambda session, user: (
-                    user.id, user.username, user.display_name, admin.is_active_admin(user)))
+            self._signed_in_as(await run_as_user(self.session_token, who_is))
         except NotSignedIn:
-            self._forget_bad_session()
-            return rx.redirect(routes.LOGIN, replace=True)
-        self._verified_user_id = user_id
-        self.username, self.display_name, self.is_admin = username, display_name, is_admin
+            return self._to_login()
         return None
+
+    def _signed_in_as(self, who: tuple[int, str, str, bool]) -> None:
+        """What a sign-in check (who_is) found."""
+        self._verified_user_id, self.username, self.display_name, self.is_admin = who
+
+    def _to_login(self):
+        self._forget_bad_session()
+        return rx.redirect(routes.LOGIN, replace=True)
 
     @rx.event
     async def require_signed_out(self):

@@ -16,6 +16,7 @@ from distokoloshe import accounts, db, ratelimit, rooms
 from distokoloshe.models import Room
 from distokoloshe.settings import get_settings
 from distokoloshe.state.call import CallState
+from distokoloshe.state.lobby import LobbyState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
 
@@ -104,3 +105,19 @@ async def test_creating_rooms_too_fast_or_too_many_is_said_in_the_form(signed_in
     assert rooms_state.create_error.startswith("You already have 10 rooms")
     with db.session_scope() as session:
         assert len(session.exec(select(Room).where(Room.name.startswith("Attic"))).all()) == 10
+
+
+async def test_opening_the_lobby_verifies_the_session_once(signed_in_tab, count_trips):
+    """The lobby's load (who you are, your settings, the room you were last in) is one
+    session check and one thread hop: a storm of reconnecting tabs pays that per tab."""
+    root, room = signed_in_tab
+    rooms_state, call = _substate(root, RoomsState), _substate(root, CallState)
+    await rooms_state.select_room(room.id)          # remembered as the last room
+    count_trips.update(verified=0, threads=0)
+
+    await _substate(root, LobbyState).enter()
+
+    assert count_trips == {"verified": 1, "threads": 1}
+    session = _substate(root, SessionState)
+    assert session.username == "user" and session._verified_user_id
+    assert rooms_state.selected_room.name == "Den" and call.room_id == room.id
