@@ -9,13 +9,19 @@ import os
 import reflex as rx
 from dotenv import load_dotenv
 
+from distokoloshe.backend_worker import WORKER_CLASS
+
 load_dotenv(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".env"))
 
 # Serve the backend with gunicorn + uvicorn rather than granian: measured with
-# bench/presence_fanout.py, each idle lobby tab costs the backend about 125 KiB this way
-# against 270 KiB under granian (granian's websocket alone takes about 155 KiB), at the
-# same fan-out latency. Several workers: GUNICORN_CMD_ARGS="--workers N".
+# bench/presence_fanout.py, an idle lobby tab costs the backend far less this way (granian's
+# websocket alone took about 155 KiB). Several workers: WEB_CONCURRENCY=N.
 os.environ.setdefault("REFLEX_USE_GRANIAN", "false")
+# ...with our worker class (distokoloshe/backend_worker.py says why). Reflex puts these
+# arguments after its own, so they win; an operator's own --worker-class wins over ours.
+_gunicorn_args = os.environ.get("GUNICORN_CMD_ARGS", "")
+if "--worker-class" not in _gunicorn_args:
+    os.environ["GUNICORN_CMD_ARGS"] = f"--worker-class {WORKER_CLASS} {_gunicorn_args}".strip()
 
 # Behind nginx, TRUSTED_PROXY_HOPS is 1 and the client's address comes from X-Forwarded-For.
 # Without a proxy nothing may set it: gunicorn (and uvicorn under it) would otherwise take

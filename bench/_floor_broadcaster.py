@@ -1,7 +1,7 @@
 """The floor for presence fan-out: the least our server stack can do per change.
 
 A bare ASGI app served exactly as `reflex run --env prod` serves the backend (gunicorn with
-uvicorn's H11 worker: the asyncio loop, h11, and the websockets library), speaking just
+distokoloshe/backend_worker.py: the asyncio loop, h11, and the websockets library), speaking just
 enough Engine.IO / Socket.IO for bench/_reflex_client.py's tabs to connect. Nothing else is
 on the path: no Reflex, no authentication, no database, no state.
 
@@ -12,7 +12,7 @@ on the path: no Reflex, no authentication, no database, no state.
   the list of who is online, batched within the hub's window, so a join storm has a floor
   too.
 
-    .venv/bin/python -m gunicorn --worker-class uvicorn.workers.UvicornH11Worker \\
+    .venv/bin/python -m gunicorn --worker-class distokoloshe.backend_worker.BackendWorker \\
         --bind 127.0.0.1:PORT bench._floor_broadcaster:app
 """
 

@@ -12,7 +12,7 @@ Scaled: two backend processes (one worker each) on Redis and PostgreSQL, on the 
 with the tabs split between them.
 
 Floor, in the same run and with the same tabs: bench/_floor_broadcaster.py, a bare ASGI app
-on the same server stack (gunicorn, uvicorn's H11 worker, websockets, asyncio), pinned the
+on the same server stack (gunicorn and the backend's own uvicorn worker), pinned the
 same way, that sends one pre-encoded frame of the size our change arrived in to every
 socket. Each row prints our p99 over the floor's. The join storm has a floor too.
 
@@ -41,6 +41,7 @@ from pathlib import Path
 
 from bench._presence import measure, no_collector_pauses, row, rss_kib, until
 from bench._support import ROOT, prepare_environment
+from distokoloshe.backend_worker import WORKER_CLASS
 from tests.support.app import AppProcess
 
 TAB_CONNECT_BATCH = 50
@@ -256,8 +257,8 @@ class FloorProcess(AppProcess):
     ready_path = "/ping"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "--worker-class",
-                "uvicorn.workers.UvicornH11Worker", "--bind", f"127.0.0.1:{self.port}",
+        return [sys.executable, "-m", "gunicorn", "--worker-class", WORKER_CLASS,
+                "--bind", f"127.0.0.1:{self.port}",
                 "--log-level", "warning", "bench._floor_broadcaster:app"]
 
     def migrate(self) -> None:  # no database

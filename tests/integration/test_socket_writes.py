@@ -1,5 +1,5 @@
 """The presence hub's direct writes (realtime/socket_writes.py), on the server stack the
-backend runs: uvicorn's websocket protocol (as `reflex run --env prod` picks it), python-
+backend runs: uvicorn configured as distokoloshe/backend_worker.py configures it, python-
 socketio and a client that negotiated permessage-deflate, as browsers do. A frame written
 straight to the transport must arrive intact, and never overtake what is queued ahead."""
 
@@ -19,6 +19,7 @@ from starlette.routing import Mount
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
+from distokoloshe.backend_worker import BackendWorker
 from distokoloshe.realtime.frames import delta_frame
 from distokoloshe.realtime.socket_writes import send_to_all, websocket_text_frame
 from tests.support.ports import free_port
@@ -39,8 +40,8 @@ async def _server():
     # Starlette's exception-handling layers, as in the real backend.
     app = Starlette(routes=[Mount("/socket.io", app=socketio.ASGIApp(sio, socketio_path=""))])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           ws="auto", http="h11", loop="asyncio",
-                                           log_level="warning", lifespan="off"))
+                                           log_level="warning", lifespan="off",
+                                           **BackendWorker.CONFIG_KWARGS))
     serving = asyncio.get_running_loop().create_task(server.serve())
     for _ in range(200):
         if server.started:
