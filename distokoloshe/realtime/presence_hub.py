@@ -35,7 +35,7 @@ from distokoloshe.presence_redis import RedisPresenceStore
 from distokoloshe.realtime.frames import delta_frame, encode_json, event_frame
 from distokoloshe.realtime.room_feed import RoomFeed
 from distokoloshe.realtime.socket_writes import send_to_all
-from distokoloshe.realtime.views import member_views, person_views, room_views, visible_to
+from distokoloshe.realtime.views import call_view, person_views, room_views, visible_to
 from distokoloshe.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class PresenceHub:
         # none). Who is in each call is sent apart, as patches (room_feed.py).
         self._room_views: list[dict] = []
         self._member_texts: dict[int, str] = {}                 # room id -> JSON of its call
+        self._calls: dict[int, tuple[tuple[presence.Member, ...], str]] = {}  # ...and whom
         self._private_rooms_of: dict[int, frozenset[int]] = {}  # user id -> private room ids
         self._feed = RoomFeed()
         self._rooms_seen_by: dict[str, frozenset[int]] = {}    # sid -> its audience's feed
@@ -276,15 +277,24 @@ class PresenceHub:
         if ROOMS in dirty:
             self._room_views = room_views(self._summaries)
         if ROOMS in dirty or MEMBERS in dirty:
-            calls_by_room = member_views([room.id for room in self._summaries], self._members)
-            self._member_texts = {room_id: encode_json(members)
-                                  for room_id, members in calls_by_room.items()}
+            self._encode_calls()
         if ONLINE in dirty:
             online = await self.store.online_user_ids()
             if not online <= self._known_people:  # someone new registered
                 self._values["people"] = await asyncio.to_thread(_people)
                 self._known_people = {person["id"] for person in self._values["people"]}
             self._values["online"] = sorted(online)
+
+    def _encode_calls(self) -> None:
+        """Each room's call as JSON, encoded again only for the calls that changed."""
+        encoded: dict[int, tuple[tuple[presence.Member, ...], str]] = {}
+        for room in self._summaries:
+            people = tuple(self._members.get(livekit_room_name(room.id), ()))
+            known = self._calls.get(room.id)
+            encoded[room.id] = (known if known is not None and known[0] == people
+                                else (people, encode_json(call_view(people))))
+        self._calls = encoded
+        self._member_texts = {room_id: text for room_id, (_, text) in encoded.items()}
 
     async def _broadcast(self) -> bool:
         """Sends what changed to every lobby socket; True if anything was sent to them."""

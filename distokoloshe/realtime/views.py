@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from distokoloshe import presence, rooms
-from distokoloshe.livekit_tokens import livekit_room_name
 
 
 @dataclasses.dataclass
@@ -50,15 +50,11 @@ def room_views(summaries: list[rooms.RoomSummary]) -> list[dict]:
             for room in summaries]
 
 
-def member_views(room_ids: list[int],
-                 members: dict[str, list[presence.Member]]) -> dict[int, list[dict]]:
-    """Who is in each room's call (an empty list for a quiet room), sorted by name."""
-    return {
-        room_id: [dataclasses.asdict(MemberView(m.identity, m.name, initial(m.name), m.screen))
-                  for m in sorted(members.get(livekit_room_name(room_id), ()),
-                                  key=lambda m: (m.name.casefold(), m.identity))]
-        for room_id in room_ids
-    }
+def call_view(members: Iterable[presence.Member]) -> list[dict]:
+    """Who is in one call, sorted by name (plain dicts, built directly: this runs on every
+    join of a call)."""
+    return [MemberView(m.identity, m.name, initial(m.name), m.screen).__dict__
+            for m in sorted(members, key=lambda m: (m.name.casefold(), m.identity))]
 
 
 def visible_to(views: list[dict], private_rooms: frozenset[int]) -> list[dict]:
