@@ -36,6 +36,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time so far, from /proc/stat (user, nice, system, idle, iowait, irq,
+    softirq, steal, ...), in clock ticks."""
+    with open("/proc/stat") as stat:
+        return [int(n) for n in stat.readline().split()[1:]]
+
+
+def stolen_share(before: list[int], after: list[int]) -> float:
+    """The share of CPU time the hypervisor gave to other machines in between (steal): a
+    busy host makes every figure of a run slower, the floor's too."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return spent[7] / max(1, sum(spent[:8]))
+
+
 def rss_kib(pid: int) -> int:
     """Resident memory of a process and all its descendants (the server's workers)."""
     table = [line.split() for line in subprocess.run(
@@ -67,6 +81,7 @@ async def measure(tabs, trigger, changes: int = CHANGES_PER_SIZE) -> dict:
     await trigger("warm-up")  # the first change of a run pays for imports and caches
     await asyncio.sleep(CHANGE_INTERVAL)
     sent = {}
+    cpu_before = cpu_times()
     with no_collector_pauses():
         for n in range(changes):
             marker = f"mark-{n}-{secrets.token_hex(3)}"
@@ -76,6 +91,7 @@ async def measure(tabs, trigger, changes: int = CHANGES_PER_SIZE) -> dict:
             await trigger(marker)
             await asyncio.sleep(max(0.0, sent[marker] + CHANGE_INTERVAL - time.perf_counter()))
         await until(lambda: all(len(tab.watch) >= len(tab.markers) for tab in tabs), 10)
+    steal = stolen_share(cpu_before, cpu_times())
     latencies = [(tab.watch[m] - t) * 1000 for m, t in sent.items() for tab in tabs
                  if m in tab.watch]
     chars = [len(text) for marker in sent for _, text in tabs[0].frames if marker in text]
@@ -88,11 +104,12 @@ async def measure(tabs, trigger, changes: int = CHANGES_PER_SIZE) -> dict:
             "p99": percentile(latencies, 99), "max": max(latencies),
             "missed": len(sent) * len(tabs) - len(latencies), "samples": len(latencies),
             # the size of the frame a change arrived in (median), for the floor to match
-            "chars": sorted(chars)[len(chars) // 2] if chars else 0}
+            "chars": sorted(chars)[len(chars) // 2] if chars else 0, "steal": steal}
 
 
 def row(label: str, result: dict) -> str:
     return (f"{label:<34} p50 {result['p50']:6.1f}  p95 {result['p95']:6.1f}  "
             f"p99 {result['p99']:6.1f}  max {result['max']:6.1f} ms   "
-            f"({result['samples']} arrivals, {result['missed']} missed)")
+            f"({result['samples']} arrivals, {result['missed']} missed, "
+            f"{100 * result['steal']:.1f}% stolen)")
 

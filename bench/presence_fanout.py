@@ -16,9 +16,9 @@ on the same server stack (gunicorn and the backend's own uvicorn worker), pinned
 same way, that sends one pre-encoded frame of the size our change arrived in to every
 socket. Each row prints our p99 over the floor's. The join storm has a floor too.
 
-Many rooms: the largest size again with 50 rooms of 5 people each in their calls, a change
-in one of them; its p99 over the one-room p99 shows whether a change's cost grows with
-the rooms and people on the server.
+Many rooms: the largest size again, changes in a call of 5 people, first as the only call on
+the server and then among 50 rooms of 5 people each; the second p99 over the first shows
+whether a change's cost grows with the rooms and people on the server.
 
 Baseline, in the same run: a bare Reflex app (written to a temporary directory) whose lobby
 presence is one `rx.SharedState` every tab links to, changed by the same kind of POST.
@@ -226,29 +226,41 @@ async def run_single(args, workdir: Path) -> dict:
     return results
 
 
-async def run_many_rooms(size: int, workdir: Path) -> dict:
-    """`size` tabs, MANY_ROOMS rooms with PEOPLE_PER_ROOM people in each call, and a change
-    in one of those rooms."""
+async def run_many_rooms(size: int, workdir: Path) -> tuple[dict, dict]:
+    """`size` tabs and changes in a call of PEOPLE_PER_ROOM people: first with that call the
+    only one on the server, then with MANY_ROOMS rooms of PEOPLE_PER_ROOM people in their
+    calls. The same tabs, the same call, the same frame: only the server around it grows."""
     import httpx
 
     deployment = Deployment(workdir / "many", users=size + 1, rooms=MANY_ROOMS).start()
+    changed = deployment.room_ids[MANY_ROOMS // 2]
     try:
         url = f"http://127.0.0.1:{deployment.ports[0]}/api/livekit/webhook"
         async with httpx.AsyncClient(timeout=10) as client:
-            for room_id in deployment.room_ids:
-                for n in range(PEOPLE_PER_ROOM):
-                    body, headers = deployment.webhook(f"seat-{room_id}-{n}", f"Seat {n}",
-                                                       room_id)
-                    (await client.post(url, content=body, headers=headers)).raise_for_status()
-        tabs = await open_tabs(deployment.ports, deployment.tokens[:size])
-        await asyncio.sleep(2)
-        result = await fan_out(deployment, tabs, deployment.room_ids[MANY_ROOMS // 2])
-        print(row(f"{MANY_ROOMS} rooms x {PEOPLE_PER_ROOM}, {size} tabs", result), flush=True)
+
+            async def seat(room_ids: list[int], people: int) -> None:
+                for room_id in room_ids:
+                    for n in range(people):
+                        body, headers = deployment.webhook(f"seat-{room_id}-{n}", f"Seat {n}",
+                                                           room_id)
+                        (await client.post(url, content=body, headers=headers)
+                         ).raise_for_status()
+
+            await seat([changed], PEOPLE_PER_ROOM - 1)  # the changing peer is the last
+            tabs = await open_tabs(deployment.ports, deployment.tokens[:size])
+            await asyncio.sleep(2)
+            one = await fan_out(deployment, tabs, changed)
+            print(row(f"1 room x {PEOPLE_PER_ROOM}, {size} tabs", one), flush=True)
+            await seat([room_id for room_id in deployment.room_ids if room_id != changed],
+                       PEOPLE_PER_ROOM)
+            await asyncio.sleep(2)
+            many = await fan_out(deployment, tabs, changed)
+            print(row(f"{MANY_ROOMS} rooms x {PEOPLE_PER_ROOM}, {size} tabs", many), flush=True)
         for tab in tabs:
             tab.close()
     finally:
         deployment.stop()
-    return result
+    return one, many
 
 
 class FloorProcess(AppProcess):
@@ -297,7 +309,8 @@ async def run_floor(sizes: list[int], chars: dict[int, int], storm: int, workdir
     return results
 
 
-def report(ours: dict, floor: dict, many: dict | None, sizes: list[int]) -> None:
+def report(ours: dict, floor: dict, many: tuple[dict, dict] | None,
+           sizes: list[int]) -> None:
     print("\n| tabs | ours p50 / p99 ms | floor p50 / p99 ms | p99 / floor | frame chars |")
     print("| --- | --- | --- | --- | --- |")
     for size in sizes:
@@ -308,10 +321,12 @@ def report(ours: dict, floor: dict, many: dict | None, sizes: list[int]) -> None
         print(f"| storm | {ours['storm']:.2f} s | {floor['storm']:.2f} s "
               f"| {ours['storm'] / floor['storm']:.2f}x | |")
     if many is not None:
-        one = ours[sizes[-1]]
+        one, crowded = many
+        print(f"| 1 room x {PEOPLE_PER_ROOM}, {sizes[-1]} tabs "
+              f"| {one['p50']:.1f} / {one['p99']:.1f} | | | {one['chars']} |")
         print(f"| {MANY_ROOMS} rooms x {PEOPLE_PER_ROOM}, {sizes[-1]} tabs "
-              f"| {many['p50']:.1f} / {many['p99']:.1f} | | {many['p99'] / one['p99']:.2f}x "
-              f"the one-room p99 | {many['chars']} |")
+              f"| {crowded['p50']:.1f} / {crowded['p99']:.1f} | "
+              f"| {crowded['p99'] / one['p99']:.2f}x the one-room p99 | {crowded['chars']} |")
     print(f"backend memory per idle tab: {ours['kib_per_tab']:.0f} KiB", flush=True)
 
 
