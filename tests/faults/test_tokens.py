@@ -199,8 +199,7 @@ async def test_forged_webhooks_do_not_move_presence(stack):
         assert response.status_code == 401, kind
 
     def members() -> list:
-        listed = watcher.value(PRESENCE, "rooms") or []
-        return [m["name"] for r in listed if r["id"] == room.id for m in r["members"]]
+        return [m["name"] for m in watcher.call_of(PRESENCE, room.id)]
 
     await asyncio.sleep(0.5)  # ten times presence's batch window: a change would be here
     assert members() == []

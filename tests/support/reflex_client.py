@@ -169,6 +169,14 @@ class ReflexClient:
     def value(self, state: str, var: str, default: Any = None) -> Any:
         return self.state.get(state, {}).get(var, default)
 
+    def call_of(self, state: str, room_id: int) -> list[dict]:
+        """Who the lobby shows in a room's call: its entry in `members_patch` if it has one,
+        else in `members_base` (realtime/room_feed.py), as state/presence.py reads them."""
+        key = str(room_id)
+        patch = self.value(state, "members_patch") or {}
+        return patch[key] if key in patch else (self.value(state, "members_base") or {}).get(
+            key, [])
+
     async def wait_for(self, check: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until `check()` is truthy (re-checked after every frame); returns its value."""
         deadline = time.monotonic() + timeout
