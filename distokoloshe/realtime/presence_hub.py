@@ -95,8 +95,8 @@ class PresenceHub:
         # user's private rooms (its audience), encoded once per audience (nearly always one:
         # none). Who is in each call is sent apart, as patches (room_feed.py).
         self._room_views: list[dict] = []
-        self._member_texts: dict[int, str] = {}                 # room id -> JSON of its call
-        self._calls: dict[int, tuple[tuple[presence.Member, ...], str]] = {}  # ...and whom
+        # room id -> (who is in its call, that call's JSON)
+        self._calls: dict[int, tuple[tuple[presence.Member, ...], str]] = {}
         self._private_rooms_of: dict[int, frozenset[int]] = {}  # user id -> private room ids
         self._feed = RoomFeed()
         self._rooms_seen_by: dict[str, frozenset[int]] = {}    # sid -> its audience's feed
@@ -294,7 +294,6 @@ class PresenceHub:
             encoded[room.id] = (known if known is not None and known[0] == people
                                 else (people, encode_json(call_view(people))))
         self._calls = encoded
-        self._member_texts = {room_id: text for room_id, (_, text) in encoded.items()}
 
     async def _broadcast(self) -> bool:
         """Sends what changed to every lobby socket; True if anything was sent to them."""
@@ -331,7 +330,8 @@ class PresenceHub:
         for audience, sids in groups.items():
             visible = visible_to(self._room_views, audience)
             update = self._feed.update(audience, encode_json(visible), {
-                view["id"]: self._member_texts.get(view["id"], "[]") for view in visible})
+                view["id"]: self._calls[view["id"]][1] if view["id"] in self._calls else "[]"
+                for view in visible})
             settled = [sid for sid in sids
                        if sid not in newcomers and self._rooms_seen_by.get(sid) == audience]
             moved = [sid for sid in sids
