@@ -104,8 +104,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _whole(value: object, low: int, high: int, what: str) -> int:
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 7:
-        value = int(value.strip())
+    if isinstance(value, str):
+        value = validation.number_in(value.strip(), 6)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise validation.InvalidInput(f"{what} must be a whole number from {low} to {high}.")
     return value

@@ -8,6 +8,7 @@ from livekit import api
 
 from distokoloshe.models import Room, User
 from distokoloshe.settings import Settings, get_settings
+from distokoloshe.validation import number_in
 
 # LiveKit refreshes a connected participant's token itself, so this only has to
 # outlive the time between minting and connecting.
@@ -27,11 +28,11 @@ SESSION_VERSION_ATTRIBUTE = "session_version"
 def room_id_of(livekit_room: str) -> int | None:
     """The app's room id behind a LiveKit room name, or None for rooms that are not ours."""
     prefix, _, number = livekit_room.partition("-")
-    return int(number) if prefix == "room" and number.isdigit() and len(number) < 19 else None
+    return number_in(number, 18) if prefix == "room" else None
 
 
 def user_id_of(identity: str) -> int | None:
-    return int(identity) if identity.isdigit() and len(identity) < 19 else None
+    return number_in(identity, 18)
 
 
 def participant_identity(user_id: int) -> str:

@@ -9,7 +9,7 @@ import re
 from sqlmodel import Session, select
 
 from distokoloshe.models import ParticipantVolume, User, UserPreferences
-from distokoloshe.validation import InvalidInput
+from distokoloshe.validation import InvalidInput, number_in
 
 VOLUME_MIN, VOLUME_MAX = 0, 200
 THEMES = ("system", "light", "dark")
@@ -52,8 +52,8 @@ def clean_key_code(value: object) -> str:
 
 
 def _speaker(session: Session, listener: User, speaker_id: object) -> User:
-    if isinstance(speaker_id, str) and speaker_id.isdigit() and len(speaker_id) < 19:
-        speaker_id = int(speaker_id)
+    if isinstance(speaker_id, str):
+        speaker_id = number_in(speaker_id, 18)
     if (not isinstance(speaker_id, int) or isinstance(speaker_id, bool)
             or not 0 < speaker_id < 2**63):
         raise InvalidInput("Unknown participant.")

@@ -188,11 +188,19 @@ def room_name_key(name: str) -> str:
 ID_MAX = 2**63 - 1  # ids fit a signed 64-bit column; SQLite raises past it
 
 
+def number_in(text: str, max_digits: int) -> int | None:
+    """The number `text` spells in 1 to `max_digits` ASCII digits, or None. (str.isdigit
+    alone also accepts digits such as "¹" that int() refuses.)"""
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def record_id(value: object) -> int | None:
     """The database id a client named (a number, or its digits as text), or None if it
     cannot be one."""
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
-        value = int(value)
+    if isinstance(value, str):
+        value = number_in(value, 18)
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ID_MAX:
         return value
     return None

@@ -75,7 +75,7 @@ class Flooder:
              "--origin", stack.origin, "--token", token, "--address", next_client_address(),
              "--event", event, "--payload", json.dumps(payload), "--seconds", str(seconds),
              *options],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait_ready(self, timeout: float = 20.0, *, line: str = "ready") -> None:
         deadline = time.monotonic() + timeout
@@ -89,8 +89,18 @@ class Flooder:
     def finish(self, timeout: float = 60.0) -> dict:
         if self.process.poll() is None:
             self.process.terminate()
-        out, _ = self.process.communicate(timeout=timeout)
-        return json.loads(out.strip().splitlines()[-1])
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout)
+        # Not communicate(): it reads the pipe itself and would miss what readline() in
+        # wait_ready has already buffered (the last line arrives with "thrown out" when the
+        # websocket closes right after it).
+        out, err = self.process.stdout.read(), self.process.stderr.read()
+        lines = out.strip().splitlines()
+        assert lines, f"the flooder ended with status {self.process.returncode}: {err[-2000:]}"
+        return json.loads(lines[-1])
 
 
 async def round_trips(client, n: int) -> list[float]:

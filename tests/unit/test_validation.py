@@ -16,6 +16,7 @@ from distokoloshe.validation import (
     clean_username,
     display_name_key,
     is_common_password,
+    record_id,
     room_name_key,
     username_key,
     well_formed,
@@ -356,3 +357,21 @@ def test_a_mark_kept_apart_by_an_invisible_character_composes_once_it_is_gone():
     cleaned = clean_display_name("Rene\u200d\u0301", fallback="x")
     assert cleaned == "Ren\u00e9"
     assert clean_display_name(cleaned, fallback="x") == cleaned
+
+
+# --------------------------------------------------------------------------- record ids
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (7, 7), ("7", 7), ("000123", 123), (2**63 - 1, 2**63 - 1), ("9" * 18, int("9" * 18)),
+])
+def test_a_record_id_is_a_positive_number_or_its_ascii_digits(value, expected):
+    assert record_id(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    0, -1, 2**63, True, 1.0, None, [], "", " 7", "7 ", "-7", "+7", "1e3", "9" * 19,
+    "\u00b9", "\u0661\u0662", "\uff17",  # superscript one, Arabic-Indic and full-width digits
+])
+def test_anything_else_is_no_record_id_and_no_crash(value):
+    assert record_id(value) is None
