@@ -79,7 +79,7 @@ async def test_audio_resumes_after_each_five_second_network_drop(tmp_path):
         listener = TonePeer()
         try:
             assert talker.stdout.readline().strip() == "ready", \
-                (tmp_path / "talker.log").read_text()[-2000:]
+                (tmp_path / "talker.log").read_text()[-3000:] + livekit.log_path.read_text()[-3000:]
             await listener.connect(livekit.url, _token(livekit, "listener"))
             assert await _heard_within(listener, BEFORE, 15) is not None, "never heard"
             recoveries = []
