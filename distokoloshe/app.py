@@ -3,6 +3,7 @@ the states they feed. The theme is set in rxconfig.py."""
 
 import reflex as rx
 from reflex.environment import environment
+from reflex.utils.exec import get_frontend_mount
 
 from distokoloshe import log_hygiene, routes
 from distokoloshe.api import api
@@ -14,6 +15,7 @@ from distokoloshe.realtime.client_reports import log_frontend_exception
 from distokoloshe.realtime.edge_headers import with_edge_headers
 from distokoloshe.realtime.flood_guard import guard_events
 from distokoloshe.realtime.presence_hub import hub
+from distokoloshe.settings import get_settings
 from distokoloshe.state.admin import AdminState
 from distokoloshe.state.auth import AuthFormState
 from distokoloshe.state.lobby import LobbyState
@@ -21,10 +23,23 @@ from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.session import SessionState
 
 log_hygiene.install()  # in every worker: no client token, JWT or control byte reaches a log
-# The single-port run serves the pages itself, so it also does nginx's part at the edge.
-serves_pages = environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.get()
+# `./tokoloshe up` runs the backend alone on a static build it makes only when that build's
+# inputs changed, and has it serve the build (SERVE_FRONTEND_BUILD), as the single-port run
+# serves its own. Either way the backend serves the pages, so it also does nginx's part at
+# the edge.
+mounts_build = (get_settings().serve_frontend_build
+                and not environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.get())
+serves_pages = mounts_build or environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.get()
+
+
+def with_frontend_build(asgi_app):
+    asgi_app.routes.append(get_frontend_mount(router=app.router))
+    return asgi_app
+
+
 app = rx.App(stylesheets=["/app.css"],
-             api_transformer=[api, with_edge_headers] if serves_pages else api,
+             api_transformer=[*([with_frontend_build] if mounts_build else []), api,
+                              *([with_edge_headers] if serves_pages else [])],
              frontend_exception_handler=log_frontend_exception)
 
 app.add_page(lobby_page, route=routes.LOBBY, title="disTokoloshe",

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # Lobby connections (tabs); across all workers when presence lives in Redis.
     max_connections: int = Field(default=500, ge=1)
     max_connections_per_user: int = Field(default=3, ge=1)
+    # The backend serves the static build in .web/build/client itself (`./tokoloshe up`
+    # sets this; behind nginx, nginx serves the export and this stays off).
+    serve_frontend_build: bool = False
 
     @field_validator("login_rate_limit", "register_rate_limit", "room_create_rate_limit")
     @classmethod

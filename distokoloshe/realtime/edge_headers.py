@@ -1,7 +1,8 @@
-"""What nginx adds in production, for the single-port run (`./tokoloshe up`), where the
-backend serves the pages itself: security headers on every response, and redirects that
-never name a host taken from the request (a forged Host header must not send a browser
-elsewhere). Behind nginx the backend runs without pages and this stays out of the way.
+"""What nginx adds in production, for the runs where the backend serves the pages itself
+(`./tokoloshe up`, and Reflex's single-port run the tests use): security headers on every
+response, and redirects that never name a host taken from the request (a forged Host header
+must not send a browser elsewhere). Behind nginx the backend runs without pages and this
+stays out of the way.
 """
 
 from __future__ import annotations
