@@ -118,8 +118,9 @@ class Stack:
         return client
 
 
-def start_stack(workdir, *, with_livekit: bool = True, **extra_env: str) -> Stack:
-    port = free_port()
+def start_stack(workdir, *, with_livekit: bool = True, port: int | None = None,
+                **extra_env: str) -> Stack:
+    port = port or free_port()
     livekit = None
     if with_livekit:
         livekit = LiveKitServer(workdir=workdir,

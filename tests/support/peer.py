@@ -30,15 +30,35 @@ def tone_wav(path, *, seconds: float = 10.0, frequency: float = 440.0, amplitude
 
 class TonePeer:
     def __init__(self) -> None:
-        self.room = rtc.Room()
         # (time, identity, rms 0..1, dominant frequency in Hz) per received 10 ms frame
         self.levels: list[tuple[float, str, float, float]] = []
         self.e2ee_states: list[tuple[str, int]] = []  # (identity, rtc.EncryptionState)
         self.video_frames: list[tuple[str, int, int]] = []  # (identity, width, height)
+        self.disconnect_reasons: list[int] = []  # rtc.DisconnectReason, one per drop
+        self.tone_frequency: float | None = None  # set while publishing a tone
         self._tasks: set[asyncio.Task] = set()
-        self.room.on("track_subscribed", self._on_track)
-        self.room.on("e2ee_state_changed", lambda participant, state:
-                     self.e2ee_states.append((participant.identity, state)))
+        self.room = self._new_room()
+
+    def _new_room(self) -> rtc.Room:
+        room = rtc.Room()
+        room.on("track_subscribed", self._on_track)
+        room.on("e2ee_state_changed", lambda participant, state:
+                self.e2ee_states.append((participant.identity, state)))
+        room.on("disconnected", self.disconnect_reasons.append)
+        return room
+
+    async def rejoin(self, url: str, token: str) -> TonePeer:
+        """Join again on a new connection, as the app's call does after a drop that was not
+        final (state/call.py): what was heard is kept, and a tone is published again."""
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await self.room.disconnect()
+        self.room = self._new_room()
+        await self.connect(url, token)
+        if self.tone_frequency is not None:
+            await self.publish_tone(self.tone_frequency)
+        return self
 
     async def connect(self, url: str, token: str, *, e2ee_key: str | None = None) -> TonePeer:
         """Join; with `e2ee_key`, encrypt and decrypt media with that room passphrase."""

@@ -13,8 +13,12 @@ import threading
 
 
 class CuttableProxy:
-    def __init__(self, upstream_port: int, *, upstream_close_delay: float = 2.0) -> None:
+    def __init__(self, upstream_port: int, *, upstream_close_delay: float = 2.0,
+                 fallback_ports: tuple[int, ...] = ()) -> None:
         self.upstream_port = upstream_port
+        # Tried in order when the upstream refuses, as a load balancer fails over to the
+        # next healthy server.
+        self.fallback_ports = fallback_ports
         self.upstream_close_delay = upstream_close_delay
         self.port = 0
         self._loop = asyncio.new_event_loop()
@@ -64,11 +68,14 @@ class CuttableProxy:
 
     async def _accept(self, client_reader, client_writer) -> None:
         upstream_port, head = await self._pick_upstream(client_reader)
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(
-                "127.0.0.1", upstream_port
-            )
-        except OSError:
+        for port in (upstream_port, *self.fallback_ports):
+            try:
+                upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1",
+                                                                                 port)
+                break
+            except OSError:
+                continue
+        else:
             client_writer.transport.abort()
             return
         if head:
