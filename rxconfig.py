@@ -8,6 +8,7 @@ import os
 
 import reflex as rx
 from dotenv import load_dotenv
+from reflex_base.registry import RegistrationContext
 
 from distokoloshe.backend_worker import WORKER_CLASS
 
@@ -48,6 +49,16 @@ class LeanRadixThemesPlugin(rx.plugins.RadixThemesPlugin):
         return ("@radix-ui/themes/tokens/base.css",
                 *(f"@radix-ui/themes/tokens/colors/{color}.css" for color in THEME_COLORS),
                 "@radix-ui/themes/components.css", "@radix-ui/themes/utilities.css")
+
+    def pre_compile(self, **context) -> None:
+        # Reflex exposes every bundled library to dynamic (eval'd) components as
+        # `window.__reflex`; for Radix Themes that is `import * as` the whole library into the
+        # root of every page (Select, Slider, menus, Popper...: 63 KB gzip on the login page).
+        # The app has no dynamic components (the CSP forbids eval), so the pages import only
+        # the components they use.
+        super().pre_compile(**context)
+        libraries = RegistrationContext.ensure_context().bundled_libraries
+        libraries[:] = [lib for lib in libraries if not lib.startswith("@radix-ui/themes")]
 
 
 config = rx.Config(
