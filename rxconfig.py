@@ -5,9 +5,12 @@ REFLEX_API_URL for the public origin baked into `reflex export`.
 """
 
 import os
+from pathlib import Path
 
 import reflex as rx
 from dotenv import load_dotenv
+from reflex.utils.prerequisites import get_web_dir
+from reflex_base.registry import RegistrationContext
 
 from distokoloshe.backend_worker import WORKER_CLASS
 
@@ -31,6 +34,7 @@ TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 if TRUSTED_PROXY_HOPS == 0:
     os.environ["FORWARDED_ALLOW_IPS"] = ""
 
+from distokoloshe import radix_css  # noqa: E402
 from distokoloshe.settings import get_settings  # noqa: E402  (after .env is loaded)
 
 settings = get_settings()
@@ -39,6 +43,13 @@ settings = get_settings()
 # base tokens, the scales the UI uses, and the components and utilities, as Radix Themes'
 # own tree-shaking guide does. A colour added to the UI must be added here.
 THEME_COLORS = ("iris", "slate", "gray", "amber", "blue", "green", "grass", "red")
+# components.css and utilities.css pruned to the components and props the pages use
+# (distokoloshe/radix_css.py); written into .web/styles/ at each compile.
+LEAN_STYLESHEET = "radix-themes-lean.css"
+# With no tooltip on any page, the build gives Radix Themes' <Theme> a tooltip provider that
+# does nothing (components_js/build/): Popper and floating-ui leave every page.
+VITE_CONFIG = "vite.config.js"
+VITE_THEME_PLUGIN = "./public/external/components_js/build/vite_theme_without_tooltips.js"
 
 
 class LeanRadixThemesPlugin(rx.plugins.RadixThemesPlugin):
@@ -47,7 +58,50 @@ class LeanRadixThemesPlugin(rx.plugins.RadixThemesPlugin):
             return ()
         return ("@radix-ui/themes/tokens/base.css",
                 *(f"@radix-ui/themes/tokens/colors/{color}.css" for color in THEME_COLORS),
-                "@radix-ui/themes/components.css", "@radix-ui/themes/utilities.css")
+                f"./{LEAN_STYLESHEET}")
+
+    def enter_component(self, comp, /, *, compile_context, **context) -> None:
+        super().enter_component(comp, compile_context=compile_context, **context)
+        self._compile_context = compile_context
+
+    def get_static_assets(self, **context) -> list[tuple[Path, str]]:
+        # Reflex asks for these after it compiled the pages and the memos they were split
+        # into, and installed the npm packages; the files are written after this.
+        compiled = getattr(self, "_compile_context", None)
+        if not self.enabled or compiled is None:
+            return []
+        memos = [memo.component for memo in compiled.auto_memo_components.values()]
+        imports = [compiled.all_imports, *(memo._get_all_imports() for memo in memos)]
+        families = {var.tag for found in imports for library, names in found.items()
+                    if library.startswith("@radix-ui/themes") for var in names if var.tag}
+        code = [page.output_code or "" for page in compiled.compiled_pages.values()]
+        code += [repr(memo.render()) for memo in memos]
+        css = radix_css.lean_css(get_web_dir() / "node_modules" / "@radix-ui" / "themes",
+                                 families, radix_css.object_keys(code),
+                                 radix_css.responsive_props(code))
+        self.has_tooltips = "Tooltip" in families
+        return [(Path("styles") / LEAN_STYLESHEET, css)]
+
+    def pre_compile(self, **context) -> None:
+        # Reflex exposes every bundled library to dynamic (eval'd) components as
+        # `window.__reflex`; for Radix Themes that is `import * as` the whole library into the
+        # root of every page (Select, Slider, menus, Popper...: 63 KB gzip on the login page).
+        # The app has no dynamic components (the CSP forbids eval), so the pages import only
+        # the components they use.
+        super().pre_compile(**context)
+        libraries = RegistrationContext.ensure_context().bundled_libraries
+        libraries[:] = [lib for lib in libraries if not lib.startswith("@radix-ui/themes")]
+        # Reflex runs this after get_static_assets, which saw whether any page has a tooltip.
+        context["add_modify_task"](VITE_CONFIG, self._without_tooltip_provider)
+
+    def _without_tooltip_provider(self, vite_config: str) -> str:
+        if getattr(self, "has_tooltips", True) or VITE_THEME_PLUGIN in vite_config:
+            return vite_config
+        anchor = "alwaysUseReactDomServerNode(),"
+        if anchor not in vite_config:  # Reflex's template changed: keep its config as it is
+            return vite_config
+        return (f'import themeWithoutTooltips from "{VITE_THEME_PLUGIN}";\n'
+                + vite_config.replace(anchor, f"{anchor}\n    themeWithoutTooltips(),", 1))
 
 
 config = rx.Config(

@@ -7,6 +7,7 @@ from reflex.utils.exec import get_frontend_mount
 
 from distokoloshe import log_hygiene, routes
 from distokoloshe.api import api
+from distokoloshe.components.js import lazy_toaster
 from distokoloshe.pages.admin import admin_page
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
@@ -38,6 +39,7 @@ def with_frontend_build(asgi_app):
 
 
 app = rx.App(stylesheets=["/app.css"],
+             toaster=lazy_toaster(),  # sonner loads with the first toast, not on every page
              api_transformer=[*([with_frontend_build] if mounts_build else []), api,
                               *([with_edge_headers] if serves_pages else [])],
              frontend_exception_handler=log_frontend_exception)

@@ -87,6 +87,25 @@ class KeyboardShortcuts(rx.Component):
     on_shortcut: rx.EventHandler[lambda key: [key]]
 
 
+class LazyToaster(rx.Component):
+    """Reflex's toast provider (sonner), loaded only when the first toast is sent."""
+
+    library = js_module("lazy_toaster.jsx")
+    tag = "LazyToaster"
+    lib_dependencies: list[str] = ["sonner@2.0.8"]  # the version Reflex's own toaster pins
+
+    position: rx.Var[str]
+    rich_colors: rx.Var[bool]
+    expand: rx.Var[bool]
+    close_button: rx.Var[bool]
+
+
+def lazy_toaster() -> rx.Component:
+    """The same toaster Reflex's default one is: bottom right, rich colours, expanded."""
+    return LazyToaster.create(position="bottom-right", rich_colors=True, expand=True,
+                              close_button=False)
+
+
 def key_capture(*children, prompt: str = "Press a key…", **props) -> rx.Component:
     return KeyCapture.create(*children, prompt=prompt, **props)
 
