@@ -20,11 +20,12 @@ SOURCES = ["distokoloshe", "components_js", "assets", "livekit", "rxconfig.py",
 APP_RUNNING = "App running at"
 
 
-def copy_tree(dest: Path) -> Path:
-    """A runnable copy of the checkout at `dest`, without its builds."""
+def copy_tree(dest: Path, *, extra: tuple[str, ...] = ()) -> Path:
+    """A runnable copy of the checkout at `dest`, without its builds; `extra` names more
+    top-level folders to copy (the benchmarks and their test helpers, say)."""
     dest.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "external")
-    for name in SOURCES:
+    ignore = shutil.ignore_patterns("__pycache__", "external", "results")
+    for name in (*SOURCES, *extra):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, dest / name, ignore=ignore)
