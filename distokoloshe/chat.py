@@ -302,3 +302,52 @@ def _mentioned(session: Session, user: User, per_room: dict[int, int]) -> frozen
         .order_by(ChatMessage.id.desc()).limit(MENTION_SCAN)).all()
     return frozenset(room_id for room_id, message_id, body in rows
                      if message_id > marker.get(room_id, 0) and mentions(body, user.username))
+
+
+def readers(*, session: Session, room_id: int, user_ids: set[int]) -> dict[int, str]:
+    """Of `user_ids`, those who may read the room's chat, with their usernames (to find
+    mentions); nobody when the room is gone."""
+    room = session.get(Room, room_id)
+    if room is None or not user_ids:
+        return {}
+    users = session.exec(select(User).where(User.id.in_(user_ids))).all()
+    return {user.id: user.username for user in users
+            if rooms.may_see(session=session, user=user, room=room)
+            and not rooms.removed(session=session, user=user, room=room)}
+
+
+def seen_by(*, session: Session, room_id: int, user_ids: set[int], upto: int) -> None:
+    """Users whose open chat of the room has shown them everything up to `upto` (the live
+    view, for sockets the room already admitted) have read it."""
+    have = dict(session.exec(select(ChatRead.user_id, ChatRead.last_read_id)
+                             .where(ChatRead.room_id == room_id,
+                                    ChatRead.user_id.in_(user_ids))).all())
+    for user_id in user_ids - have.keys():
+        session.add(ChatRead(user_id=user_id, room_id=room_id, last_read_id=upto))
+    behind = [user_id for user_id, last in have.items() if last < upto]
+    if behind:
+        table = ChatRead.__table__
+        session.connection().execute(
+            update(table).where(table.c.room_id == room_id, table.c.user_id.in_(behind),
+                                table.c.last_read_id < upto).values(last_read_id=upto))
+    session.flush()
+
+
+@dataclasses.dataclass(frozen=True)
+class Arrival:
+    """A new message, as the unread counts need it."""
+
+    id: int
+    room_id: int
+    author_id: int
+    body: str
+
+
+def arrivals(*, session: Session, message_ids: set[int]) -> list[Arrival]:
+    """The messages of `message_ids` that still exist, oldest first."""
+    if not message_ids:
+        return []
+    rows = session.exec(select(ChatMessage).where(ChatMessage.id.in_(message_ids),
+                                                  ChatMessage.deleted_at.is_(None))
+                        .order_by(ChatMessage.id)).all()
+    return [Arrival(m.id, m.room_id, m.author_id, m.body) for m in rows]
