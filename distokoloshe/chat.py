@@ -26,6 +26,7 @@ GROUP_SECONDS = 300
 MENTION_SCAN = 50
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class ChatRefused(Exception):
@@ -55,9 +56,13 @@ class Page:
 
 
 def clean_body(value: object) -> str:
+    """The message as stored: trimmed, any Unicode, with control characters other than new
+    lines and tabs left out (no database stores a NUL) and lone surrogates replaced."""
     if not isinstance(value, str):
         raise ChatRefused("A message must be text.")
-    text = value.strip()
+    if len(value) > 4 * BODY_MAX:  # before any work on it
+        raise ChatRefused(f"That message is far over the limit of {BODY_MAX:,} characters.")
+    text = _CONTROLS.sub("", validation.well_formed(value).replace("\r\n", "\n")).strip()
     if not text:
         raise ChatRefused("Write something first: a message cannot be empty.")
     if len(text) > BODY_MAX:

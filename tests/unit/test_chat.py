@@ -179,3 +179,9 @@ def test_the_live_window_is_the_newest_page_then_everything_after_it(db_session,
     more = say(db_session, owner, room, "new")
     shown, start2 = chat.latest(session=db_session, room_id=room.id, since_id=start)
     assert start2 == start and shown[-1].id == more.id and len(shown) == 51
+
+
+def test_control_characters_and_lone_surrogates_never_reach_the_database(db_session, hall):
+    room, owner, _guest = hall
+    shown = say(db_session, owner, room, "a\x00b\r\nc\td\ud800\x1b[31m")
+    assert shown.body == "ab\nc\td\ufffd[31m"
