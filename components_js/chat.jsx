@@ -89,3 +89,12 @@ export function MentionAlert({ mentioned, text }) {
   }, [mentioned]);
   return null;
 }
+
+// Asks the browser for permission to notify, until it has been asked.
+export function NotifyButton({ label }) {
+  const [permission, setPermission] = useState(
+    () => (typeof Notification === "undefined" ? "unsupported" : Notification.permission));
+  if (permission !== "default") return null;
+  const request = () => Notification.requestPermission().then(setPermission);
+  return <button type="button" className="dtk-notify-ask" onClick={request}>{label}</button>;
+}

@@ -10,7 +10,13 @@ import reflex as rx
 
 from distokoloshe.chat import BODY_MAX
 from distokoloshe.components.forms import error_callout
-from distokoloshe.components.js import chat_scroll, mention_alert, relative_time, title_count
+from distokoloshe.components.js import (
+    chat_scroll,
+    mention_alert,
+    notify_button,
+    relative_time,
+    title_count,
+)
 from distokoloshe.state.chat import ChatMessageView, ChatState, MessagePart, PendingMessage
 
 TITLE = "disTokoloshe"
@@ -171,7 +177,13 @@ def message_box() -> rx.Component:
 def chat_panel() -> rx.Component:
     """The selected room's chat, open to whoever the room admits, in its call or not."""
     return rx.el.section(
-        rx.heading("Chat", size="3", as_="h3", id="chat-heading"),
+        rx.hstack(
+            rx.heading("Chat", size="3", as_="h3", id="chat-heading"),
+            notify_button(label="Notify me of mentions"),
+            justify="between",
+            align="center",
+            width="100%",
+        ),
         rx.cond(
             ChatState.closed_reason != "",
             rx.callout(ChatState.closed_reason, icon="ban", color_scheme="gray",

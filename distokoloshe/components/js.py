@@ -136,7 +136,17 @@ class MentionAlert(rx.Component):
     text: rx.Var[str]
 
 
+class NotifyButton(rx.Component):
+    """A button that asks the browser for permission to notify, until it has been asked."""
+
+    library = js_module("chat.jsx")
+    tag = "NotifyButton"
+
+    label: rx.Var[str]
+
+
 relative_time = RelativeTime.create
 chat_scroll = ChatScroll.create
 title_count = TitleCount.create
 mention_alert = MentionAlert.create
+notify_button = NotifyButton.create

@@ -257,3 +257,51 @@ async def test_after_a_backend_restart_history_is_intact_and_new_messages_flow(
     await expect(messages(b.page).filter(has_text="after the restart")).to_be_visible(
         timeout=15_000)
     await expect(messages(a.page).filter(has_text="after the restart")).to_be_visible()
+
+
+async def test_with_two_workers_on_redis_a_message_reaches_a_tab_on_the_other(
+        open_on, scaled_user, scaled, proxy):
+    people = []
+    for n, first_name in ((0, "Mandla"), (1, "Nandi"), (1, "Olwethu")):
+        username = scaled_user(f"{first_name} {secrets.token_hex(2)}")
+        page = await open_on(n)
+        await log_in(page, username)
+        people.append(page)
+    a, b, c = people
+    assert all(proxy.routed_events[worker.port] > 0 for worker in scaled.workers)
+    room = "Scaled chat " + secrets.token_hex(3)
+    await create_room(a, room)  # worker 0
+    await expect(room_button(b, room)).to_be_visible(timeout=2_000)
+    await open_room(b, room)    # worker 1
+
+    sent_at = time.monotonic()
+    await say(a, "across the workers")
+    await expect(messages(b).filter(has_text="across the workers")).to_be_visible(
+        timeout=1_000)
+    assert time.monotonic() - sent_at < 1.0
+    await expect(unread(c, room)).to_have_text("1")   # worker 1, not looking at the room
+    await say(b, "and back")
+    await expect(messages(a).filter(has_text="and back")).to_be_visible(timeout=1_000)
+    await expect(unread(c, room)).to_have_text("2")
+    for page in people:
+        await page.context.close()  # the scaled workers' connection cap is small
+
+
+async def test_a_mention_raises_a_notification_while_the_tab_is_hidden(new_page, seed_user):
+    a, b = await _people(new_page, seed_user, "Palesa", "Qiniso")
+    room = await _new_room(a, b)
+    await b.page.context.grant_permissions(["notifications"])
+    # a hooked Notification, and a tab the browser reports as hidden
+    await b.page.evaluate("""() => {
+      window.__shown = [];
+      window.Notification = class { constructor(title) { window.__shown.push(title); } };
+      window.Notification.permission = 'granted';
+      Object.defineProperty(document, 'visibilityState', {get: () => 'hidden'});
+    }""")
+    await say(a.page, "no mention here")
+    await expect(unread(b.page, room)).to_have_text("1")
+    assert await b.page.evaluate("window.__shown") == []
+    await say(a.page, f"hey @{b.username}, look")
+    await expect(unread(b.page, room)).to_have_attribute("data-mentioned", "true")
+    await b.page.wait_for_function("window.__shown.length === 1", timeout=5_000)
+    assert "mentioned" in (await b.page.evaluate("window.__shown"))[0]
