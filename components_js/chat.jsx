@@ -73,19 +73,32 @@ export function TitleCount({ count, title }) {
   return null;
 }
 
+function notify(text) {
+  if (typeof Notification !== "undefined" && document.visibilityState === "hidden"
+      && Notification.permission === "granted") {
+    new Notification(text);
+  }
+}
+
 // A notification while the tab is hidden, once notifications are allowed: for each room
-// newly in `mentioned`.
-export function MentionAlert({ mentioned, text }) {
+// newly in `mentioned`, and, with `everyMessage`, for each message of someone else
+// (`latestId` by `latestAuthor`) in the room this tab shows.
+export function MentionAlert({ mentioned, text, everyMessage, latestId, latestAuthor, me,
+                               messageText }) {
   const known = useRef(null);
+  const latest = useRef(null);
+  useEffect(() => {
+    const before = latest.current;
+    latest.current = latestId;
+    if (before !== null && latestId > before && everyMessage && latestAuthor !== me) {
+      notify(messageText);
+    }
+  }, [latestId]);
   useEffect(() => {
     const before = known.current;
     known.current = new Set(mentioned);
-    if (before === null || typeof Notification === "undefined") return;
-    const fresh = mentioned.filter((room) => !before.has(room));
-    if (fresh.length && document.visibilityState === "hidden"
-        && Notification.permission === "granted") {
-      new Notification(text);
-    }
+    if (before === null) return;
+    if (mentioned.some((room) => !before.has(room))) notify(text);
   }, [mentioned]);
   return null;
 }

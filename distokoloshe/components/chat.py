@@ -179,7 +179,7 @@ def chat_panel() -> rx.Component:
     return rx.el.section(
         rx.hstack(
             rx.heading("Chat", size="3", as_="h3", id="chat-heading"),
-            notify_button(label="Notify me of mentions"),
+            notify_button(label="Allow notifications"),
             justify="between",
             align="center",
             width="100%",
@@ -192,6 +192,12 @@ def chat_panel() -> rx.Component:
                 message_list(),
                 error_callout(ChatState.chat_error, test_id="chat-error"),
                 message_box(),
+                rx.el.label(
+                    rx.checkbox(checked=ChatState.notify_all == "1",
+                                on_change=ChatState.set_notify_all),
+                    "Notify me of every message here, not only mentions",
+                    class_name="dtk-check",
+                ),
             ),
         ),
         aria_labelledby="chat-heading",
@@ -219,5 +225,9 @@ def chat_signals() -> rx.Component:
     """The tab title's unread count and the notification for a mention."""
     return rx.fragment(
         title_count(count=ChatState.unread_total, title=TITLE),
-        mention_alert(mentioned=ChatState.mentioned, text="You were mentioned in a chat"),
+        mention_alert(mentioned=ChatState.mentioned, text="You were mentioned in a chat",
+                      every_message=ChatState.notify_all == "1",
+                      latest_id=ChatState.live_last_id,
+                      latest_author=ChatState.live_last_author, me=ChatState.me,
+                      message_text="A new message in the room you are in"),
     )

@@ -126,14 +126,20 @@ class TitleCount(rx.Component):
 
 
 class MentionAlert(rx.Component):
-    """A browser notification (once allowed) when a room newly mentions the user while the
-    tab is hidden."""
+    """A browser notification (once allowed) while the tab is hidden: when a room newly
+    mentions the user, or (if they chose so) for every message in the room it shows."""
 
     library = js_module("chat.jsx")
     tag = "MentionAlert"
 
     mentioned: rx.Var[list[int]]
     text: rx.Var[str]
+    # and, when on, every message of someone else in the room this tab shows
+    every_message: rx.Var[bool]
+    latest_id: rx.Var[int]
+    latest_author: rx.Var[int]
+    me: rx.Var[int]
+    message_text: rx.Var[str]
 
 
 class NotifyButton(rx.Component):

@@ -31,6 +31,7 @@ from distokoloshe.realtime.frames import encode_json
 
 WINDOW_MAX = 2 * chat.PAGE_SIZE
 LIVE_ROOM, LIVE_START, LIVE = "live_room", "live_start", "live"
+LAST_ID, LAST_AUTHOR = "live_last_id", "live_last_author"
 UNREAD, UNREAD_TOTAL, MENTIONED = "unread", "unread_total", "mentioned"
 
 
@@ -38,6 +39,7 @@ UNREAD, UNREAD_TOTAL, MENTIONED = "unread", "unread_total", "mentioned"
 class Window:
     start: int            # the window holds every message after this id
     json: str             # its messages, as sent
+    last: tuple[int, int]  # the newest message's id and author (0, 0 when none)
 
 
 @dataclasses.dataclass
@@ -191,9 +193,10 @@ class ChatFeed:
         new_watchers, self._new_watchers = self._new_watchers, set()
         for room_id, (views, start, cut) in read.windows.items():
             text = encode_json(views)
+            last = (views[-1]["id"], views[-1]["author_id"]) if views else (0, 0)
             known = self._windows.get(room_id)
             changed = known is None or known.json != text or known.start != start
-            self._windows[room_id] = Window(start, text)
+            self._windows[room_id] = Window(start, text, last)
             allowed = read.readers.get(room_id)
             watchers = [sid for sid, r in self._watching.items() if r == room_id]
             shut = [sid for sid in watchers
@@ -206,7 +209,8 @@ class ChatFeed:
             targets = watchers if changed else [s for s in watchers if s in new_watchers]
             if targets:
                 await send(frame({LIVE_ROOM: str(room_id), LIVE_START: str(start),
-                                  LIVE: text}), sids=targets)
+                                  LIVE: text, LAST_ID: str(last[0]),
+                                  LAST_AUTHOR: str(last[1])}), sids=targets)
                 sent = True
             if cut and known is not None:
                 refill = [sid for sid in watchers if sid not in new_watchers]

@@ -1,8 +1,9 @@
 """The selected room's chat in one tab: its history, what this tab is sending, editing.
 
-`live_room`, `live_start`, `live`, `unread`, `unread_total` and `mentioned` are never set
-here: the presence hub pushes them (realtime/chat_feed.py), so this backend copy stays at
-its defaults by design and nothing may read them. The tab shows `older` up to `live_start`,
+`live_room`, `live_start`, `live`, `live_last_id`, `live_last_author`, `unread`,
+`unread_total` and `mentioned` are never set here: the presence hub pushes them
+(realtime/chat_feed.py), so this backend copy stays at its defaults by design and nothing
+may read them. The tab shows `older` up to `live_start`,
 then `live`, then what it is still sending (`pending`).
 """
 
@@ -49,6 +50,8 @@ class ChatState(SignedIn, rx.State):
     live_room: int = 0
     live_start: int = 0
     live: list[ChatMessageView] = []
+    live_last_id: int = 0
+    live_last_author: int = 0
     unread: dict[str, int] = {}
     unread_total: int = 0
     mentioned: list[int] = []
@@ -62,6 +65,9 @@ class ChatState(SignedIn, rx.State):
     closed_reason: str = ""
     chat_error: str = ""
     editing_id: int = 0
+    # "1": notify of every message in the room this tab shows while it is hidden (this
+    # browser's choice, kept in it)
+    notify_all: str = rx.LocalStorage("", name="dtk_chat_notify_all", sync=True)
     _next_key: int = 0
 
     async def _open(self, entry: calls.Entry | None) -> None:
@@ -181,6 +187,11 @@ class ChatState(SignedIn, rx.State):
         self.older, self.has_older = chat_message_views(page.messages), page.more
         hub.watch_chat(sid=self.router.session.session_id, room_id=self.room_id)
         return None
+
+    @rx.event
+    def set_notify_all(self, on: bool):
+        """The switch for a notification of every message, not only mentions."""
+        self.notify_all = "1" if on is True else ""
 
     @rx.event
     def start_edit(self, message_id: int):
