@@ -185,3 +185,19 @@ def test_control_characters_and_lone_surrogates_never_reach_the_database(db_sess
     room, owner, _guest = hall
     shown = say(db_session, owner, room, "a\x00b\r\nc\td\ud800\x1b[31m")
     assert shown.body == "ab\nc\td\ufffd[31m"
+
+
+def test_readers_are_whoever_the_room_admits(db_session, hall, make_user):
+    room, owner, guest = hall
+    member, stranger = make_user("member"), make_user("stranger")
+    everyone = {owner.id, guest.id, member.id, stranger.id}
+    assert set(chat.readers(session=db_session, room_id=room.id, user_ids=everyone)) == everyone
+    rooms.set_member(session=db_session, user=owner, room_id=room.id, member_id=member.id,
+                     member=True)
+    rooms.set_member(session=db_session, user=owner, room_id=room.id, member_id=guest.id,
+                     member=True)
+    rooms.set_private(session=db_session, user=owner, room_id=room.id, private=True)
+    rooms.remove_from_call(session=db_session, user=owner, room_id=room.id, member_id=guest.id)
+    found = chat.readers(session=db_session, room_id=room.id, user_ids=everyone)
+    assert found == {owner.id: "owner", member.id: "member"}
+    assert chat.readers(session=db_session, room_id=999_999, user_ids=everyone) == {}
