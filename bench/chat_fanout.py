@@ -23,9 +23,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import update
+
 from bench._presence import measure, row, until
 from bench._support import ROOT, prepare_environment
 from bench.presence_fanout import Deployment, fan_out, open_tabs, pin_here_to_core
+from distokoloshe.db import make_engine
+from distokoloshe.models import User
 from distokoloshe.state.chat import ChatState
 from tests.support.reflex_client import event_frame
 
@@ -34,11 +38,6 @@ WATCHING = '"live_room_rx_state_":'
 
 def everyone_in_the_room(deployment: Deployment) -> None:
     """Each account's last room is the bench room, so its lobby opens that room's chat."""
-    from sqlalchemy import update
-
-    from distokoloshe.db import make_engine
-    from distokoloshe.models import User
-
     engine = make_engine(deployment.database_url)
     with engine.begin() as connection:
         connection.execute(update(User.__table__).values(last_room_id=deployment.room_id))

@@ -20,6 +20,7 @@ from distokoloshe.components.js import (
 from distokoloshe.state.chat import ChatMessageView, ChatState, MessagePart, PendingMessage
 
 TITLE = "disTokoloshe"
+EVERY_MESSAGE = "Notify me of every message here, not only mentions"
 
 
 def message_part(part: rx.Var[MessagePart]) -> rx.Component:
@@ -194,8 +195,8 @@ def chat_panel() -> rx.Component:
                 message_box(),
                 rx.el.label(
                     rx.checkbox(checked=ChatState.notify_all == "1",
-                                on_change=ChatState.set_notify_all),
-                    "Notify me of every message here, not only mentions",
+                                on_change=ChatState.set_notify_all, aria_label=EVERY_MESSAGE),
+                    EVERY_MESSAGE,
                     class_name="dtk-check",
                 ),
             ),

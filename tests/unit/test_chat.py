@@ -8,6 +8,8 @@ from sqlmodel import select
 
 from distokoloshe import chat, rooms
 from distokoloshe.models import ChatMessage, Room
+from distokoloshe.presence import known_topics
+from distokoloshe.realtime.chat_feed import parse
 
 
 @pytest.fixture
@@ -201,3 +203,11 @@ def test_readers_are_whoever_the_room_admits(db_session, hall, make_user):
     found = chat.readers(session=db_session, room_id=room.id, user_ids=everyone)
     assert found == {owner.id: "owner", member.id: "member"}
     assert chat.readers(session=db_session, room_id=999_999, user_ids=everyone) == {}
+
+
+def test_only_well_formed_chat_topics_pass_between_workers():
+    sent = {"rooms", "chat:12", "chat:12:340", "read:7", "chat:x", "chat:1:2:3", "read:",
+            "chat:١٢", "resync", "chat:12;flushall"}
+    assert known_topics(sent) == {"rooms", "chat:12", "chat:12:340", "read:7"}
+    changes = parse(known_topics(sent))
+    assert (changes.rooms, changes.new, changes.readers) == ({12}, {340}, {7})
