@@ -19,6 +19,7 @@ from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.settings import get_settings
 from distokoloshe.state.admin import AdminState
 from distokoloshe.state.auth import AuthFormState
+from distokoloshe.state.chat import ChatState
 from distokoloshe.state.lobby import LobbyState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.session import SessionState
@@ -54,7 +55,11 @@ app.add_page(admin_page, route=routes.ADMIN, title="Admin · disTokoloshe",
              on_load=AdminState.enter)
 
 # Each backend worker budgets every socket's events, and pushes presence to its lobby
-# sockets as deltas of PresenceState (and, to a tab whose session ended, a recheck).
+# sockets as deltas of PresenceState (and, to a tab whose session ended, a recheck), and
+# chat as deltas of ChatState.
 app.register_lifespan_task(guard_events)
 app.register_lifespan_task(hub.run, state_name=PresenceState.get_full_name(),
-                           recheck_event=f"{SessionState.get_full_name()}.recheck_session")
+                           recheck_event=f"{SessionState.get_full_name()}.recheck_session",
+                           chat_state_name=ChatState.get_full_name(),
+                           chat_refill_event=f"{ChatState.get_full_name()}.refill",
+                           chat_reopen_event=f"{ChatState.get_full_name()}.reopen")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from distokoloshe import accounts, e2ee, livekit_tokens, ratelimit, rooms
+from distokoloshe import accounts, chat, e2ee, livekit_tokens, ratelimit, rooms
 from distokoloshe.models import Room, RoomRemoval, User
 
 
@@ -42,6 +42,7 @@ class Entry:
     call: CallPass | None
     refusal: str = ""      # why the call is closed to them, for the user
     members: tuple[int, ...] = ()  # the room's members, for its owner only
+    chat_page: chat.Page | None = None  # its chat's newest page (read to its end), if admitted
 
 
 def _pass(user: User, room: Room, *, with_token: bool) -> CallPass:
@@ -74,7 +75,9 @@ def _entry(session: Session, user: User, room: Room) -> Entry:
         call = admit(session=session, user=user, room_id=room.id)
     except rooms.RemovedFromRoom as refusal:
         return Entry(summary, mine, None, str(refusal), members)
-    return Entry(summary, mine, call, members=members)
+    page = chat.history(session=session, user=user, room_id=room.id)
+    chat.mark_read(session=session, user=user, room_id=room.id)
+    return Entry(summary, mine, call, members=members, chat_page=page)
 
 
 def enter_room(*, session: Session, user: User, room_id: object) -> Entry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 
@@ -165,3 +165,30 @@ class InviteUse(SQLModel, table=True):
     invite_id: int = Field(foreign_key="invites.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
     used_at: datetime = Field(default_factory=utcnow)
+
+
+class ChatMessage(SQLModel, table=True):
+    """One message in a room's chat. A deleted one keeps its row (so the history's ids and
+    cursors hold) but loses its text."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (Index("ix_chat_messages_room_id_id", "room_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    room_id: int = Field(foreign_key="rooms.id", ondelete="CASCADE")
+    author_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    body: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = Field(default=None, nullable=True)
+    deleted_at: datetime | None = Field(default=None, nullable=True)
+
+
+class ChatRead(SQLModel, table=True):
+    """How far one user has read one room's chat: the newest message id they have seen."""
+
+    __tablename__ = "chat_reads"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    room_id: int = Field(foreign_key="rooms.id", primary_key=True, index=True,
+                         ondelete="CASCADE")
+    last_read_id: int = Field(default=0)

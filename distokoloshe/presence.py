@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Protocol
@@ -22,6 +23,15 @@ from typing import Protocol
 # Topics of change notifications: what a worker must re-read before it broadcasts.
 ONLINE, MEMBERS, ROOMS = "online", "members", "rooms"
 TOPICS = frozenset({ONLINE, MEMBERS, ROOMS})
+# Chat's topics name what changed: "chat:<room id>" (re-read that room's chat),
+# "chat:<room id>:<message id>" (a new message there) and "read:<user id>" (where that user
+# has read to moved).
+_CHAT_TOPIC = re.compile(r"(chat:[0-9]{1,18}(:[0-9]{1,18})?|read:[0-9]{1,18})")
+
+
+def known_topics(topics: Iterable[str]) -> frozenset[str]:
+    """The topics of `topics` a worker acts on; anything else is dropped."""
+    return frozenset(t for t in topics if t in TOPICS or _CHAT_TOPIC.fullmatch(t))
 
 CONNECTION_TTL_SECONDS = 45.0   # a worker refreshes its connections well within this
 HEARTBEAT_SECONDS = 15.0
@@ -225,7 +235,7 @@ class MemoryPresenceStore:
         return {room: list(members.values()) for room, members in self._rooms.items()}
 
     async def publish(self, topics: Iterable[str]) -> None:
-        self._changes.put_nowait(frozenset(topics) & TOPICS)
+        self._changes.put_nowait(known_topics(topics))
 
     async def changes(self) -> AsyncIterator[frozenset[str]]:
         while True:

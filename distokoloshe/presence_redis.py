@@ -30,6 +30,7 @@ from distokoloshe.presence import (
     TOPICS,
     Connection,
     Member,
+    known_topics,
     server_full,
     too_many_tabs,
 )
@@ -225,7 +226,7 @@ class RedisPresenceStore:
                 for room, raws in zip(names, values, strict=True) if raws}
 
     async def publish(self, topics: Iterable[str]) -> None:
-        await self._redis.publish(CHANNEL, ",".join(sorted(set(topics) & TOPICS)))
+        await self._redis.publish(CHANNEL, ",".join(sorted(known_topics(topics))))
 
     async def changes(self) -> AsyncIterator[frozenset[str]]:
         """Every worker's change notifications; after a lost connection, a resync."""
@@ -239,7 +240,7 @@ class RedisPresenceStore:
                     delay = 0.5
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
-                            yield frozenset(str(message["data"]).split(",")) & TOPICS
+                            yield known_topics(str(message["data"]).split(","))
             except (RedisError, OSError) as error:
                 log.warning("presence: lost Redis (%s); retrying in %.1f s", error, delay)
                 await asyncio.sleep(delay)

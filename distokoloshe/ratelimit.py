@@ -1,4 +1,5 @@
-"""Rate limits for login and registration, per client IP, and for creating rooms, per user,
+"""Rate limits for login and registration, per client IP, and for creating rooms and sending
+chat messages, per user,
 through the `limits` library.
 
 Memory storage in the single-process default; Redis storage when REFLEX_REDIS_URL is
@@ -65,6 +66,15 @@ def hit_registration(client_ip: str) -> Refusal | None:
 def hit_room_creation(user_id: int) -> Refusal | None:
     """One room created by this user (per account, whichever address or tab it comes from)."""
     return _hit(get_settings().room_create_rate_limit, "room-create", str(user_id))
+
+
+def hit_chat(user_id: int) -> Refusal | None:
+    """One chat message by this user: every CHAT_RATE_LIMITS window must have room."""
+    for policy in get_settings().chat_rate_limits.split(";"):
+        refusal = _hit(policy.strip(), "chat", str(user_id))
+        if refusal is not None:
+            return refusal
+    return None
 
 
 @dataclasses.dataclass

@@ -163,11 +163,16 @@ def last_room(*, session: Session, user: User) -> Room | None:
     return room if room is not None and may_see(session=session, user=user, room=room) else None
 
 
+def removed(*, session: Session, user: User, room: Room) -> bool:
+    """Whether the room's owner (or an admin) removed the user from it."""
+    return session.get(RoomRemoval, (room.id, user.id)) is not None
+
+
 def admit(*, session: Session, user: User, room_id: object) -> Room:
-    """The room, if the user may join its call: they may see it and its owner has not
-    removed them."""
+    """The room, if the user may join its call (and read its chat): they may see it and its
+    owner has not removed them."""
     room = visible_room(session=session, user=user, room_id=room_id)
-    if session.get(RoomRemoval, (room.id, user.id)) is not None:
+    if removed(session=session, user=user, room=room):
         raise RemovedFromRoom("The owner removed you from this room's call.")
     return room
 

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # is pushed to every open lobby, so an unlimited creator would flood them all.
     room_create_rate_limit: str = "10/minute"
     max_rooms_per_user: int = Field(default=20, ge=1)
+    # Chat messages one account may send, in every one of these windows (";" between them).
+    chat_rate_limits: str = "5/10 seconds; 30/minute"
     # Events one websocket may send: a burst, then so many a second. A browser sends a
     # handful a second at most; a socket that floods loses its excess events, and its
     # connection once it has had another full burst refused.
@@ -83,6 +85,13 @@ class Settings(BaseSettings):
             parse_rate_limit(value)
         except ValueError as error:
             raise ValueError("not a rate limit such as \"10/minute\"") from error
+        return value
+
+    @field_validator("chat_rate_limits")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        for policy in value.split(";"):
+            cls._a_rate_limit(policy.strip())
         return value
 
     @model_validator(mode="after")

@@ -112,3 +112,66 @@ def key_capture(*children, prompt: str = "Press a key…", **props) -> rx.Compon
 
 account_theme = AccountTheme.create
 keyboard_shortcuts = KeyboardShortcuts.create
+
+
+class RelativeTime(rx.Component):
+    """A message's time, relative ("5 minutes ago"), with the exact time on hover."""
+
+    library = js_module("chat.jsx")
+    tag = "RelativeTime"
+
+    iso: rx.Var[str]
+
+
+class ChatScroll(rx.Component):
+    """The chat's scrolled message list: kept at the bottom as messages arrive, and asking
+    for older ones at the top."""
+
+    library = js_module("chat.jsx")
+    tag = "ChatScroll"
+
+    class_name: rx.Var[str]
+    on_reach_top: rx.EventHandler[lambda: []]
+
+
+class TitleCount(rx.Component):
+    """The tab's title, with the unread count in front while there is one."""
+
+    library = js_module("chat.jsx")
+    tag = "TitleCount"
+
+    count: rx.Var[int]
+    title: rx.Var[str]
+
+
+class MentionAlert(rx.Component):
+    """A browser notification (once allowed) while the tab is hidden: when a room newly
+    mentions the user, or (if they chose so) for every message in the room it shows."""
+
+    library = js_module("chat.jsx")
+    tag = "MentionAlert"
+
+    mentioned: rx.Var[list[int]]
+    text: rx.Var[str]
+    # and, when on, every message of someone else in the room this tab shows
+    every_message: rx.Var[bool]
+    latest_id: rx.Var[int]
+    latest_author: rx.Var[int]
+    me: rx.Var[int]
+    message_text: rx.Var[str]
+
+
+class NotifyButton(rx.Component):
+    """A button that asks the browser for permission to notify, until it has been asked."""
+
+    library = js_module("chat.jsx")
+    tag = "NotifyButton"
+
+    label: rx.Var[str]
+
+
+relative_time = RelativeTime.create
+chat_scroll = ChatScroll.create
+title_count = TitleCount.create
+mention_alert = MentionAlert.create
+notify_button = NotifyButton.create

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from distokoloshe.components.call import call_panel
+from distokoloshe.components.chat import chat_panel, unread_badge
 from distokoloshe.components.forms import error_callout, labeled_input
 from distokoloshe.state.call import CallState
 from distokoloshe.state.presence import (
@@ -45,7 +46,8 @@ def room_item(room: rx.Var[RoomView]) -> rx.Component:
                      rx.icon("lock", size=16, aria_hidden="true", data_testid="private-room"),
                      rx.icon("volume_2", size=16, aria_hidden="true")),
             rx.text(room.name, overflow="hidden", text_overflow="ellipsis",
-                    white_space="nowrap"),
+                    white_space="nowrap", flex="1", text_align="left"),
+            unread_badge(room.id),
             on_click=RoomsState.select_room(room.id),
             variant=rx.cond(selected, "solid", "ghost"),
             aria_current=rx.cond(selected, "true", "false"),
@@ -246,7 +248,13 @@ def selected_room_panel() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            call_panel(),
+            rx.flex(
+                rx.box(call_panel(), flex="1", min_width="0"),
+                chat_panel(),
+                direction=rx.breakpoints(initial="column", lg="row"),
+                gap="1.5em",
+                width="100%",
+            ),
             width="100%",
             spacing="2",
         ),

@@ -1,6 +1,7 @@
 import reflex as rx
 
 from distokoloshe import routes
+from distokoloshe.components.chat import chat_signals
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import account_theme
 from distokoloshe.components.layout import app_header
@@ -21,6 +22,7 @@ def lobby_page() -> rx.Component:
         account_theme(theme=PreferencesState.theme,
                       on_theme_change=lambda theme: PreferencesState.set_preference("theme",
                                                                                     theme)),
+        chat_signals(),
         app_header(),
         rx.flex(
             rx.el.nav(

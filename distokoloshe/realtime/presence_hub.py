@@ -32,6 +32,7 @@ from distokoloshe.db import session_scope
 from distokoloshe.livekit_tokens import SESSION_VERSION_ATTRIBUTE, livekit_room_name
 from distokoloshe.presence import MEMBERS, ONLINE, ROOMS, TOPICS, Connection
 from distokoloshe.presence_redis import RedisPresenceStore
+from distokoloshe.realtime.chat_feed import ChatFeed
 from distokoloshe.realtime.frames import delta_frame, encode_json, event_frame
 from distokoloshe.realtime.room_feed import RoomFeed
 from distokoloshe.realtime.socket_writes import send_to_all
@@ -104,6 +105,10 @@ class PresenceHub:
         self._members: dict[str, list[presence.Member]] = {}
         self._known_people: set[int] = set()
         self._last_full_collection = time.monotonic()
+        # Chat rides the same loop: its frames set vars of the chat state (chat_feed.py).
+        self._chat = ChatFeed()
+        self._chat_state_name = ""
+        self._chat_events = ("", "")   # (refill, reopen): full names of the chat state's events
 
     @property
     def running(self) -> bool:
@@ -111,11 +116,15 @@ class PresenceHub:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def run(self, app, state_name: str, recheck_event: str) -> None:
+    async def run(self, app, state_name: str, recheck_event: str, chat_state_name: str = "",
+                  chat_refill_event: str = "", chat_reopen_event: str = "") -> None:
         """Lifespan task of every backend worker (app.py binds it): `state_name` is the full
         name of the state whose vars the hub sets in every lobby tab, and `recheck_event` the
-        event that makes a tab check its own session (and leave if it has ended)."""
+        event that makes a tab check its own session (and leave if it has ended). The chat
+        state's vars and events are named likewise (realtime/chat_feed.py)."""
         self._state_name, self._recheck_event = state_name, recheck_event
+        self._chat_state_name = chat_state_name
+        self._chat_events = (chat_refill_event, chat_reopen_event)
         self._sio = app.sio
         namespace = app.event_namespace
         self._namespace = namespace.namespace
@@ -160,6 +169,7 @@ class PresenceHub:
         self._session_of[sid] = session_token
         await self._sio.enter_room(sid, SOCKET_ROOM, namespace=self._namespace)
         self._newcomers.add(sid)
+        self._chat.greet(sid)
         await self.store.publish({ONLINE})
 
     async def unsubscribe(self, *, sid: str) -> None:
@@ -168,6 +178,7 @@ class PresenceHub:
         self._session_of.pop(sid, None)
         self._rooms_seen_by.pop(sid, None)
         self._newcomers.discard(sid)
+        self._chat.forget(sid)
         if conn is not None and self._sid_of_tab.get(conn.conn_id) == sid:
             del self._sid_of_tab[conn.conn_id]
         if conn is None or not self.running:
@@ -176,6 +187,32 @@ class PresenceHub:
             await self._sio.leave_room(sid, SOCKET_ROOM, namespace=self._namespace)
         if await self.store.disconnect(conn.conn_id, sid):
             await self.store.publish({ONLINE})
+
+    # -- chat -----------------------------------------------------------------------------------
+
+    def watch_chat(self, *, sid: str, room_id: int) -> None:
+        """This lobby socket shows the room's chat (the room admitted its user): it gets the
+        room's live messages from now on."""
+        if self.running and sid in self._local:
+            self._chat.watch(sid, room_id)
+            self._wake.set()
+
+    def unwatch_chat(self, *, sid: str) -> None:
+        self._chat.unwatch(sid)
+
+    async def chat_posted(self, room_id: int, message_id: int) -> None:
+        if self.running:
+            await self.store.publish({f"chat:{room_id}:{message_id}"})
+
+    async def chat_changed(self, room_id: int) -> None:
+        """A message was edited or deleted, or who may read the room changed."""
+        if self.running:
+            await self.store.publish({f"chat:{room_id}"})
+
+    async def chat_read(self, user_id: int) -> None:
+        """Where the user has read to moved: their tabs' unread counts are counted again."""
+        if self.running:
+            await self.store.publish({f"read:{user_id}"})
 
     def forget_socket(self, sid: str) -> None:
         if sid in self._local:
@@ -260,6 +297,7 @@ class PresenceHub:
             except Exception:
                 log.exception("presence broadcast failed")
                 self._dirty |= TOPICS
+                self._chat.reset()
                 await asyncio.sleep(1.0)
                 self._wake.set()
 
@@ -313,7 +351,10 @@ class PresenceHub:
                       if newcomers or dirty & {ROOMS, MEMBERS} else False)
         if newcomers:
             await self._welcome(newcomers)
-        return bool(changed) or rooms_sent
+        chat_sent = await self._chat.broadcast(
+            dirty, self._local, self._chat_frame, self._event_frame, self._send,
+            refill_event=self._chat_events[0], reopen_event=self._chat_events[1])
+        return bool(changed) or rooms_sent or chat_sent
 
     def _audience(self, sid: str) -> frozenset[int]:
         return self._private_rooms_of.get(self._local[sid].user_id, frozenset())
@@ -362,6 +403,10 @@ class PresenceHub:
 
     def _frame(self, encoded: dict[str, str]) -> engineio_packet.Packet:
         return delta_frame(self._state_name, encoded, namespace=self._namespace,
+                           packet_class=self._sio.packet_class)
+
+    def _chat_frame(self, encoded: dict[str, str]) -> engineio_packet.Packet:
+        return delta_frame(self._chat_state_name, encoded, namespace=self._namespace,
                            packet_class=self._sio.packet_class)
 
     def _event_frame(self, name: str) -> engineio_packet.Packet:

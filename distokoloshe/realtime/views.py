@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from distokoloshe import presence, rooms
+from distokoloshe import chat, presence, rooms
 
 
 @dataclasses.dataclass
@@ -60,3 +60,33 @@ def call_view(members: Iterable[presence.Member]) -> list[dict]:
 def visible_to(views: list[dict], private_rooms: frozenset[int]) -> list[dict]:
     """The public rooms and, of the private ones, those in `private_rooms`."""
     return [view for view in views if not view["private"] or view["id"] in private_rooms]
+
+
+@dataclasses.dataclass
+class MessagePart:
+    """A stretch of a message's text, or a link (`url` set: only http and https)."""
+
+    text: str
+    url: str
+
+
+@dataclasses.dataclass
+class ChatMessageView:
+    """One chat message as a tab shows it (chat.MessageView, typed for the UI)."""
+
+    id: int
+    room_id: int
+    author_id: int
+    author_name: str
+    initial: str
+    body: str
+    parts: list[MessagePart]
+    created_at: str
+    edited: bool
+    continues: bool
+
+
+def chat_message_views(messages: Iterable[chat.MessageView]) -> list[ChatMessageView]:
+    return [ChatMessageView(**{**dataclasses.asdict(m),
+                               "parts": [MessagePart(**part) for part in m.parts]})
+            for m in messages]

@@ -179,6 +179,7 @@ class CallState(SignedIn, rx.State):
             self.media_error = str(error) or "Please log in again."
             return
         self._take_key(call)
+        await hub.chat_changed(call.room_id)  # their chat closes too
         if not await livekit_admin.remove_participant_and_announce_key(
                 call.room_id, str(identity), call.key_epoch):
             self.media_error = "Removed, but the media server could not be told; try again."

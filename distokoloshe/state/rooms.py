@@ -14,6 +14,7 @@ import reflex as rx
 from distokoloshe import calls, livekit_admin, rooms, validation
 from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.state.call import CallState
+from distokoloshe.state.chat import ChatState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.session import NotSignedIn, SessionState, SignedIn
 
@@ -89,6 +90,7 @@ class RoomsState(SignedIn, rx.State):
         self.selected_room = _row(entry.room, mine=entry.mine) if entry is not None else None
         self.room_members = list(entry.members) if entry is not None else []
         await (await self.get_state(CallState))._enter(entry)
+        await (await self.get_state(ChatState))._open(entry)
 
     @rx.event
     async def load_lobby(self):

@@ -70,3 +70,48 @@ async def test_rewritten_event_with_a_bogus_room_id_gets_a_clear_error(new_page,
     await expect(attacker.get_by_role("button", name="Delete room")).to_be_visible()
     await attacker.get_by_role("button", name=re.compile("^Mine ")).click()
     await expect(attacker.get_by_test_id("room-error")).to_have_text("That room does not exist.")
+
+
+async def test_rewritten_chat_events_cannot_touch_another_users_message(new_page, seed_user):
+    owner = await new_page()
+    await log_in(owner, seed_user())
+    name = "Chatty " + secrets.token_hex(2)
+    await create_room(owner, name)
+    await owner.get_by_label("Message", exact=True).fill("the owner's words")
+    await owner.get_by_label("Message", exact=True).press("Enter")
+    theirs = owner.get_by_test_id("chat-message").filter(has_text="the owner's words")
+    their_id = await theirs.get_attribute("data-id")
+
+    attacker = await new_page()
+    await log_in(attacker, seed_user())
+    await attacker.locator(f'[data-testid="room-item"][data-room="{name}"]').get_by_role(
+        "button").click()
+    await attacker.get_by_label("Message", exact=True).fill("mine")
+    await attacker.get_by_label("Message", exact=True).press("Enter")
+    mine = attacker.get_by_test_id("chat-message").filter(has_text="mine")
+    my_id = await mine.get_attribute("data-id")
+
+    async def aim_at_theirs(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: server.send(
+            message.replace(f'"message_id":{my_id}', f'"message_id":{their_id}')
+            if isinstance(message, str) else message))
+        server.on_message(ws.send)
+
+    await attacker.route_web_socket(re.compile(r"/_event"), aim_at_theirs)
+    await attacker.reload()
+    await expect(mine).to_be_visible()
+    await mine.hover()
+    await mine.get_by_role("button", name="Delete the message by").click()
+    await expect(attacker.get_by_test_id("chat-error")).to_have_text(
+        "Only its author or the room's owner can delete a message.")
+    await mine.hover()
+    await mine.get_by_role("button", name="Edit your message").click()
+    editor = attacker.get_by_role("textbox", name="Edit your message")
+    await editor.fill("rewritten by someone else")
+    await editor.press("Enter")
+    await expect(attacker.get_by_test_id("chat-error")).to_have_text(
+        "You can only edit your own messages.")
+    await expect(theirs).to_have_text(re.compile("the owner's words"))
+    await expect(owner.get_by_test_id("chat-message").filter(
+        has_text="rewritten by someone else")).to_have_count(0)

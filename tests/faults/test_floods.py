@@ -23,6 +23,7 @@ from distokoloshe.models import Invite, Room, User
 from distokoloshe.settings import Settings
 from distokoloshe.state.auth import AuthFormState
 from distokoloshe.state.call import CallState
+from distokoloshe.state.chat import ChatState
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
@@ -33,6 +34,7 @@ from tests.support.identities import next_client_address
 from tests.support.reflex_client import REGISTER_PAGE, ROOT_STATE
 
 CALL = CallState.get_full_name()
+CHAT = ChatState.get_full_name()
 PREFERENCES = PreferencesState.get_full_name()
 PRESENCE = PresenceState.get_full_name()
 ROOMS = RoomsState.get_full_name()
@@ -115,7 +117,8 @@ async def round_trips(client, n: int) -> list[float]:
 @pytest.mark.parametrize(("event", "payload"), [
     (f"{CALL}.toggle_mic", {}),                                              # state only
     (f"{PREFERENCES}.set_preference", {"key": "join_leave_sounds", "value": True}),  # a DB write
-], ids=["toggle_mic", "set_preference"])
+    (f"{CHAT}.send", {"form_data": {"message": "flood " * 300}}),             # chat
+], ids=["toggle_mic", "set_preference", "chat"])
 async def test_an_event_flood_from_one_client_does_not_starve_the_others(stack, event, payload):
     honest = await stack.signed_in(stack.user("Honest"))
     attacker = stack.user("Flood")

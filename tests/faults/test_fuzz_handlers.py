@@ -1,11 +1,13 @@
 """Fuzzing what every handler that takes input calls: Hypothesis drives the domain functions
-(validation, accounts, rooms, invites, registration, admin, preferences, presence, webhooks,
-session tokens) with
+(validation, accounts, rooms, chat, invites, registration, admin, preferences, presence,
+webhooks, session tokens) with
 arbitrary values, at least 1,000 cases each, on a real migrated database (SQLite, and
 PostgreSQL for the database-backed ones). Each call either succeeds or refuses with the
 domain's own exception, never anything else, and afterwards what is stored still obeys
 the rules: room and display names are clean, volumes are 0..200, preferences are valid,
-invites are never used past their uses, the server keeps an admin, and the database passes
+invites are never used past their uses, chat messages are 1–2,000 trimmed characters
+changed only by their author (or deleted by the room's owner), the server keeps an admin,
+and the database passes
 its integrity check.
 
 The state handlers call exactly these functions with the client's arguments (the
@@ -37,6 +39,7 @@ from sqlmodel import Session, select
 from distokoloshe import (
     accounts,
     admin,
+    chat,
     db,
     invites,
     passwords,
@@ -49,6 +52,7 @@ from distokoloshe import (
     webhooks,
 )
 from distokoloshe.models import (
+    ChatMessage,
     Invite,
     InviteUse,
     ParticipantVolume,
@@ -114,7 +118,8 @@ def engine(request, tmp_path):
         url = request.getfixturevalue("postgres_url")
         with db.make_engine(url).begin() as connection:
             connection.execute(text("TRUNCATE users, rooms, room_removals, participant_volumes,"
-                                    " user_preferences RESTART IDENTITY CASCADE"))
+                                    " user_preferences, chat_messages, chat_reads"
+                                    " RESTART IDENTITY CASCADE"))
     engine = db.make_engine(url)
     yield engine
     if engine.dialect.name == "sqlite":
@@ -324,6 +329,77 @@ def test_room_operations_keep_the_rooms_consistent(engine, users, data):
             assert removal.room_id in room_ids
         for user in session.exec(select(User)):
             assert user.last_room_id is None or user.last_room_id in room_ids
+
+
+# -- chat ---------------------------------------------------------------------------------------
+
+CHAT_OPS = ("post", "edit", "delete", "history", "mark_read")
+
+
+@pytest.fixture
+def chat_rooms(engine, users) -> list[int]:
+    """Two rooms of the first user: one open to all, one the third user was removed from."""
+    with Session(engine, expire_on_commit=False) as session:
+        owner = session.get(User, users[0].id)
+        made = [rooms.create_room(session=session, user=owner, name=name).id
+                for name in ("Open", "Closed")]
+        rooms.remove_from_call(session=session, user=owner, room_id=made[1],
+                               member_id=users[2].id)
+        session.commit()
+    return made
+
+
+@FUZZ
+@given(data=st.data())
+def test_chat_operations_keep_the_rules(engine, users, chat_rooms, data, monkeypatch):
+    monkeypatch.setattr(chat.ratelimit, "hit_chat", lambda user_id: None)
+    for _ in range(data.draw(st.integers(1, 4), label="steps")):
+        op = data.draw(st.sampled_from(CHAT_OPS), label="op")
+        user = data.draw(st.sampled_from(users), label="user")
+        room_id = data.draw(st.one_of(st.sampled_from(chat_rooms), json_scalar), label="room")
+        ref = data.draw(st.one_of(st.tuples(st.just("existing"), st.integers(0, 30)),
+                                  json_scalar), label="message")
+        body = data.draw(st.one_of(any_text, json_scalar), label="body")
+        with Session(engine, expire_on_commit=False) as session:
+            before = {m.id: m for m in session.exec(select(ChatMessage)).all()}
+            me = session.get(User, user.id)
+        existing = sorted(before)
+        message_id = (existing[ref[1] % len(existing)] if existing else ref[1]
+                      ) if isinstance(ref, tuple) else ref
+        try:
+            if op == "post":
+                shown = transaction(engine, chat.post, user=me, room_id=room_id, body=body)
+                assert shown.author_id == me.id and shown.body == chat.clean_body(body)
+            elif op == "edit":
+                transaction(engine, chat.edit, user=me, message_id=message_id, body=body)
+            elif op == "delete":
+                transaction(engine, chat.delete, user=me, message_id=message_id)
+            elif op == "history":
+                page = transaction(engine, chat.history, user=me, room_id=room_id,
+                                   before_id=message_id)
+                assert len(page.messages) <= chat.PAGE_SIZE
+                assert all(m.body for m in page.messages)  # never a deleted one
+            else:
+                transaction(engine, chat.mark_read, user=me, room_id=room_id)
+        except chat.ChatRefused:
+            pass
+        with Session(engine) as session:
+            after = {m.id: m for m in session.exec(select(ChatMessage)).all()}
+            for message_id_, message in after.items():
+                old = before.get(message_id_)
+                if message.deleted_at is None:
+                    assert 0 < len(message.body) <= chat.BODY_MAX
+                    assert message.body == message.body.strip()
+                else:
+                    assert message.body == ""
+                if old is None:
+                    assert message.author_id == me.id  # never as someone else
+                    # and never where a removed person may not write
+                    assert message.room_id == chat_rooms[0] or me.id != users[2].id
+                elif old.body != message.body:
+                    owner = session.get(Room, message.room_id).owner_id
+                    assert message.author_id == me.id or (message.deleted_at is not None
+                                                          and owner == me.id)
 
 
 # -- invites, registration and admins -------------------------------------------------------

@@ -36,6 +36,8 @@ import distokoloshe.app  # noqa: F401  (imports every page, so every state is re
 from distokoloshe import admin as admin_module
 from distokoloshe import e2ee, invites, livekit_admin, livekit_tokens, registration, rooms
 from distokoloshe.models import (
+    ChatMessage,
+    ChatRead,
     Invite,
     InviteRoom,
     InviteUse,
@@ -106,6 +108,8 @@ class Scene:
     attacker_room: Room
     secret_room: Room            # the victim's private room; the bystander is its member
     invite_code: str             # an invite the victim made; the attacker never learns it
+    messages: list[int]          # the victim's chat messages, in each of the victim's rooms
+    secret_texts: list[str]      # what the victim wrote where the attacker may not read
 
 
 def hostile_values(scene: Scene) -> list:
@@ -118,7 +122,8 @@ def hostile_values(scene: Scene) -> list:
         "", "0", "-1", "1 OR 1=1", "'; DROP TABLE users; --", f"room-{vr.id}",
         "<img src=x onerror=alert(1)>", "\u202eevil", "\x00", "retry:", "Shift+L",
         v.id, str(v.id), b.id, str(b.id), vr.id, str(vr.id), cr.id, str(cr.id), sr.id,
-        str(sr.id),
+        str(sr.id), *scene.messages, *(str(m) for m in scene.messages),
+        {"message": "forged", "body": "forged"},
         [], {}, [vr.id], {"room_id": cr.id}, {"identity": str(v.id)}, list(range(20_000)),
         nested(300, 1, as_dict=False), nested(300, 1, as_dict=True),
         BIG,
@@ -198,6 +203,12 @@ def snapshot(stack, scene: Scene) -> dict:
                 ParticipantVolume.listener_id != a))),
             "preferences": dump(session.exec(select(UserPreferences).where(
                 UserPreferences.user_id != a))),
+            "chat messages": dump(session.exec(select(ChatMessage).where(
+                ChatMessage.author_id != a))),
+            # (a tab showing a room the attacker may write in reads what it writes there)
+            "chat reads": dump(session.exec(select(ChatRead).where(
+                ChatRead.user_id != a,
+                ChatRead.room_id.in_([scene.closed_room.id, scene.secret_room.id])))),
             "invites": dump(session.exec(select(Invite))),
             "invite rooms": dump(session.exec(select(InviteRoom))),
             "invite uses": dump(session.exec(select(InviteUse))),
@@ -284,10 +295,19 @@ async def scene(stack):
                                member_id=attacker.id)
         rooms.remember_room(session=session, user=victim, room_id=victim_room.id)
         session.flush()
+        secret_texts = [f"closed room secret {secrets.token_hex(8)}",
+                        f"hideaway secret {secrets.token_hex(8)}"]
+        written = [ChatMessage(room_id=room.id, author_id=victim.id, body=body)
+                   for room, body in ((victim_room, "hello, anyone"),
+                                      (closed_room, secret_texts[0]),
+                                      (secret_room, secret_texts[1]))]
+        session.add_all(written)
+        session.flush()
         for room in (victim_room, closed_room, attacker_room, secret_room):
             session.refresh(room)
+        message_ids = [message.id for message in written]
     return Scene(attacker, victim, bystander, victim_room, closed_room, attacker_room,
-                 secret_room, invite.code)
+                 secret_room, invite.code, message_ids, secret_texts)
 
 
 async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(stack, scene):
@@ -372,7 +392,7 @@ async def test_every_handler_with_crafted_arguments_gains_the_attacker_nothing(s
             *room_keys(secret_now, stack.settings, secret_now.key_epoch + 3),
             victim_tab.session_token,
             *(user.password_hash for user in others),
-            s.invite_code, invites.code_hash(s.invite_code),
+            s.invite_code, invites.code_hash(s.invite_code), *s.secret_texts,
         }
         leaked = [secret for secret in secrets_of_others if secret in received]
         assert not leaked

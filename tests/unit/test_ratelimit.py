@@ -157,3 +157,24 @@ def test_a_rate_limit_setting_that_does_not_parse_is_refused_at_start(monkeypatc
     get_settings.cache_clear()
     with pytest.raises(ValidationError, match=r"ROOM_CREATE_RATE_LIMIT|room_create_rate_limit"):
         get_settings()
+
+
+def test_chat_allows_five_messages_in_ten_seconds_per_user(clock):
+    assert hit_many(ratelimit.hit_chat, 7, 5) == [None] * 5
+    refusal = ratelimit.hit_chat(7)
+    assert refusal is not None and refusal.retry_after_seconds <= 10
+    assert ratelimit.hit_chat(8) is None  # another user is counted apart
+    clock.advance(10.5)
+    assert ratelimit.hit_chat(7) is None
+
+
+def test_every_chat_window_must_have_room(monkeypatch, clock):
+    monkeypatch.setenv("CHAT_RATE_LIMITS", "2/10 seconds; 3/minute")
+    get_settings.cache_clear()
+    assert hit_many(ratelimit.hit_chat, 7, 2) == [None] * 2
+    assert ratelimit.hit_chat(7) is not None          # the 10-second window
+    clock.advance(11)
+    assert ratelimit.hit_chat(7) is None
+    clock.advance(11)
+    refusal = ratelimit.hit_chat(7)                    # the minute's window
+    assert refusal is not None and 30 < refusal.retry_after_seconds <= 60
