@@ -23,6 +23,7 @@ from distokoloshe.components.screen_share import (
     share_note,
     share_settings,
 )
+from distokoloshe.components.voice import gate_settings, noise_settings
 from distokoloshe.state.call import SHORTCUTS, CallState, ParticipantView
 from distokoloshe.state.devices import DevicesState, DeviceView
 from distokoloshe.state.preferences import PreferencesState
@@ -267,8 +268,8 @@ def device_settings() -> rx.Component:
                     width="100%",
                     align="center",
                 ),
-                preference_switch("Noise suppression", "noise_suppression",
-                                  PreferencesState.noise_suppression),
+                noise_settings(),
+                gate_settings(),
                 preference_switch("Echo cancellation", "echo_cancellation",
                                   PreferencesState.echo_cancellation),
                 preference_switch("Automatic gain control", "auto_gain_control",
@@ -319,11 +320,10 @@ def call_parts() -> list[rx.Component]:
             device_id=DevicesState.audio_input_id,
             push_to_talk=PreferencesState.push_to_talk,
             push_to_talk_key=PreferencesState.push_to_talk_key,
-            noise_suppression=PreferencesState.noise_suppression,
-            echo_cancellation=PreferencesState.echo_cancellation,
-            auto_gain_control=PreferencesState.auto_gain_control,
+            processing=PreferencesState.mic_processing,
             on_transmitting=CallState.set_transmitting,
             on_talking_while_muted=CallState.show_muted_hint,
+            on_noise_fallback=CallState.set_noise_fallback,
             on_error=lambda code, detail: CallState.set_media_error("microphone", code, detail),
         ),
         camera(
