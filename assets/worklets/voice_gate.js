@@ -12,8 +12,12 @@ const RELEASE_SECONDS = 0.08;
 const REPORT_SECONDS = 0.05;
 const SILENT_DB = -100;
 const AUTO_MARGIN_DB = 12; // automatic: this far above the noise floor is voice
+// the floor falls quickly to a quieter background and rises slowly through speech; neither
+// jumps, so a dropped block or one loud word does not move it far
+const FLOOR_FALL_DB_PER_SECOND = 20;
+const FLOOR_RISE_DB_PER_SECOND = 5;
 const AUTO_MIN_DB = -60;
-const AUTO_MAX_DB = -30;
+const AUTO_MAX_DB = -25; // never so high that normal speech (-20 to -10 dBFS) is cut
 
 const toDb = (power) => (power > 1e-10 ? 10 * Math.log10(power) : SILENT_DB);
 
@@ -23,7 +27,7 @@ class VoiceGate extends AudioWorkletProcessor {
     this.mode = "off";
     this.thresholdDb = -50;
     this.power = 0; // smoothed mean square of the input
-    this.floorDb = -70; // automatic mode's estimate of the background
+    this.floorDb = null; // automatic mode's estimate of the background, from the first sound
     this.gain = 1;
     this.heldFor = 0; // seconds since the level was last above the threshold
     this.delay = new Float32Array(LOOKAHEAD);
@@ -36,10 +40,15 @@ class VoiceGate extends AudioWorkletProcessor {
   }
 
   threshold(levelDb, seconds) {
+    if (this.floorDb === null && levelDb > SILENT_DB) this.floorDb = levelDb;
+    if (this.floorDb !== null) {
+      const rate = levelDb < this.floorDb ? FLOOR_FALL_DB_PER_SECOND : FLOOR_RISE_DB_PER_SECOND;
+      const limit = rate * seconds;
+      this.floorDb += Math.max(-limit, Math.min(limit, levelDb - this.floorDb));
+    }
     if (this.mode !== "auto") return this.thresholdDb;
-    // the floor follows quiet moments at once and loud ones only slowly (3 dB a second)
-    this.floorDb = levelDb < this.floorDb ? levelDb : this.floorDb + 3 * seconds;
-    return Math.min(AUTO_MAX_DB, Math.max(AUTO_MIN_DB, this.floorDb + AUTO_MARGIN_DB));
+    const floorDb = this.floorDb === null ? AUTO_MIN_DB : this.floorDb;
+    return Math.min(AUTO_MAX_DB, Math.max(AUTO_MIN_DB, floorDb + AUTO_MARGIN_DB));
   }
 
   process(inputs, outputs) {

@@ -23,7 +23,7 @@ from distokoloshe.components.screen_share import (
     share_note,
     share_settings,
 )
-from distokoloshe.components.voice import gate_settings, noise_settings
+from distokoloshe.components.voice import gate_settings, noise_fallback_note, noise_settings
 from distokoloshe.state.call import SHORTCUTS, CallState, ParticipantView
 from distokoloshe.state.devices import DevicesState, DeviceView
 from distokoloshe.state.preferences import PreferencesState
@@ -378,6 +378,7 @@ def call_panel() -> rx.Component:
                     ),
                 ),
                 share_note(),
+                noise_fallback_note(),
                 screen_viewer(),
                 rx.grid(
                     rx.foreach(CallState.participants, participant_tile),

@@ -34,19 +34,19 @@ def choice_select(label: str, key: str, choices: list[tuple[str, str]],
     )
 
 
-def noise_settings() -> rx.Component:
-    return rx.vstack(
-        choice_select("Noise suppression", "noise_suppression", NOISE_CHOICES,
-                      PreferencesState.noise_suppression),
-        rx.cond(
-            CallState.noise_fallback & (PreferencesState.noise_suppression == "rnnoise"),
-            rx.callout("RNNoise cannot run in this browser, so its own noise suppression is "
-                       "used instead.", icon="info", color_scheme="amber", size="1",
-                       role="status", data_testid="noise-fallback", width="100%"),
-        ),
-        spacing="2",
-        width="100%",
+def noise_fallback_note() -> rx.Component:
+    """Shown in the call when RNNoise was chosen but this browser cannot run it."""
+    return rx.cond(
+        CallState.noise_fallback & (PreferencesState.noise_suppression == "rnnoise"),
+        rx.callout("RNNoise noise suppression cannot run in this browser, so the browser's "
+                   "own noise suppression is used instead.", icon="info", color_scheme="amber",
+                   size="1", role="status", data_testid="noise-fallback", width="100%"),
     )
+
+
+def noise_settings() -> rx.Component:
+    return choice_select("Noise suppression", "noise_suppression", NOISE_CHOICES,
+                         PreferencesState.noise_suppression)
 
 
 def gate_settings() -> rx.Component:

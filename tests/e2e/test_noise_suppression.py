@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.test_calls import _join_new_room, _lookup, _python_peer
+from tests.e2e.test_personal_audio import MIC_SETTINGS
 from tests.e2e.test_voice_gate import open_settings, switch_off
 from tests.support.fake_mic import bursts_wav, fake_mic_pages, heard, median_dbfs
 from tests.support.live_fixtures import log_in
@@ -46,6 +47,9 @@ async def test_rnnoise_lowers_the_noise_by_ten_db_live(open_noisy_page, app, liv
     identity = str(talker.id)
     peer, _ = await _python_peer(app, livekit, seed_user, room_name)
     try:
+        if await peer.wait_for_sound(identity, timeout=20) < 0.02:
+            errors = await page.get_by_test_id("media-error").all_inner_texts()
+            pytest.fail(f"the peer hears nothing from the browser; its errors: {errors}")
         await open_settings(page)
         choice = page.get_by_label("Noise suppression", exact=True)
         await expect(choice).to_have_value("rnnoise")  # the default where it can run
@@ -73,5 +77,26 @@ async def test_rnnoise_lowers_the_noise_by_ten_db_live(open_noisy_page, app, liv
         await open_settings(other)
         await expect(other.get_by_label("Noise suppression", exact=True)).to_have_value(
             "browser")
+    finally:
+        await peer.close()
+
+
+async def test_a_browser_that_cannot_run_rnnoise_says_so_and_uses_its_own(
+        open_noisy_page, app, livekit, seed_user):
+    page = await open_noisy_page()
+    # RNNoise's WebAssembly never arrives, as where a browser or its policy refuses it
+    await page.route("**/*.wasm", lambda route: route.abort())
+    username, room_name = await _join_new_room(page, seed_user, "Old browser")
+    talker, _ = _lookup(app, username, room_name)
+    peer, _ = await _python_peer(app, livekit, seed_user, room_name)
+    try:
+        await expect(page.get_by_test_id("noise-fallback")).to_contain_text(
+            "browser's own noise suppression", timeout=20_000)
+        assert await peer.wait_for_sound(str(talker.id)) > 0.02, "the microphone went silent"
+        for _ in range(50):  # the capture now has the browser's suppression
+            if ((await page.evaluate(MIC_SETTINGS)) or {}).get("noiseSuppression") is True:
+                break
+            await asyncio.sleep(0.2)
+        assert (await page.evaluate(MIC_SETTINGS))["noiseSuppression"] is True
     finally:
         await peer.close()
