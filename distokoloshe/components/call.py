@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from distokoloshe.components.connection_stats import stats_button
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import key_capture, keyboard_shortcuts
 from distokoloshe.components.livekit import (
@@ -145,7 +146,7 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
                 rx.cond(participant.sharing,
                         rx.icon("screen_share", size=16, color="var(--green-9)",
                                 aria_label="sharing their screen", title="Sharing their screen")),
-                rx.icon("signal", size=16, aria_label=f"connection {quality}", title=quality),
+                stats_button(participant, quality),
                 rx.cond(
                     CallState.i_own_room & ~participant.is_local & participant.mic_on,
                     rx.icon_button(rx.icon("mic_off", size=14),

@@ -170,6 +170,22 @@ class OwnLevel(rx.Component):
     lib_dependencies: list[str] = [LIVEKIT_CLIENT]
 
 
+class ConnectionStats(rx.Component):
+    """While mounted, reports once a second the connection as this browser measures it: for
+    this user's own identity what it sends (and the loss of what it receives), for another
+    what it receives of them. on_stats carries {identity, rtt_ms, jitter_ms, loss_in_pct,
+    loss_out_pct, audio_codec, video_codec, bitrate_kbps, route ("udp", "tcp", "turn" or
+    ""), turn_transport}; a number not measured yet is -1."""
+
+    library = js_module("livekit/connection_stats.jsx")
+    tag = "ConnectionStats"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    identity: rx.Var[str]
+
+    on_stats: rx.EventHandler[lambda stats: [stats]]
+
+
 class ServerNotices(rx.Component):
     """Passes on what the server (never a participant) announces on the call's
     "moderation" data topic: {"action": "muted", "identity": ..., "by": display name}."""
@@ -190,4 +206,5 @@ device_list = DeviceList.create
 participant_video = ParticipantVideo.create
 participant_level = ParticipantLevel.create
 own_level = OwnLevel.create
+connection_stats = ConnectionStats.create
 server_notices = ServerNotices.create
