@@ -111,12 +111,18 @@ class UserPreferences(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
     push_to_talk: bool = Field(default=False)
     push_to_talk_key: str = Field(default="Space", max_length=32)
-    noise_suppression: bool = Field(default=True)
+    # "off", "browser" (the browser's own) or "rnnoise" (ML, in an AudioWorklet)
+    noise_suppression: str = Field(default="rnnoise", max_length=8,
+                                   sa_column_kwargs={"server_default": "rnnoise"})
     echo_cancellation: bool = Field(default=True)
     auto_gain_control: bool = Field(default=True)
     join_leave_sounds: bool = Field(default=True)
     theme: str = Field(default="system", max_length=8,
                        sa_column_kwargs={"server_default": "system"})
+    # input sensitivity: "off", "auto" or "threshold" (below voice_gate_db, silence is sent)
+    voice_gate: str = Field(default="off", max_length=9,
+                            sa_column_kwargs={"server_default": "off"})
+    voice_gate_db: int = Field(default=-50, sa_column_kwargs={"server_default": "-50"})
 
 
 class EndedSession(SQLModel, table=True):

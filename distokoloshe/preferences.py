@@ -13,10 +13,20 @@ from distokoloshe.validation import InvalidInput, number_in
 
 VOLUME_MIN, VOLUME_MAX = 0, 200
 THEMES = ("system", "light", "dark")
+NOISE_SUPPRESSION = ("off", "browser", "rnnoise")
+VOICE_GATE = ("off", "auto", "threshold")
+# the threshold slider's range, in dBFS of the microphone's level
+GATE_DB_MIN, GATE_DB_MAX = -80, -10
 BOOLEAN_PREFERENCES = frozenset(
-    {"push_to_talk", "noise_suppression", "echo_cancellation", "auto_gain_control",
-     "join_leave_sounds"}
+    {"push_to_talk", "echo_cancellation", "auto_gain_control", "join_leave_sounds"}
 )
+# settings that take one of a few words, and the sentence that refuses anything else
+CHOICE_PREFERENCES = {
+    "theme": (THEMES, "Theme must be system, light or dark."),
+    "noise_suppression": (NOISE_SUPPRESSION,
+                          "Noise suppression must be off, the browser's or RNNoise."),
+    "voice_gate": (VOICE_GATE, "Input sensitivity must be off, automatic or a threshold."),
+}
 # Keys a person may hold to talk: KeyboardEvent.code values, no modifiers or system keys.
 _KEY_CODE = re.compile(
     r"Key[A-Z]|Digit[0-9]|Numpad[0-9]|F(?:[1-9]|1[0-9]|2[0-4])|Space|Backquote|Minus|Equal"
@@ -42,6 +52,14 @@ def clean_volume(value: object) -> int:
         raise InvalidInput("Volume must be a number from 0 to 200.")
     if not VOLUME_MIN <= value <= VOLUME_MAX:
         raise InvalidInput("Volume must be from 0 to 200%.")
+    return round(value)
+
+
+def clean_gate_db(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidInput("The threshold must be a number of dB.")
+    if not GATE_DB_MIN <= value <= GATE_DB_MAX:
+        raise InvalidInput(f"The threshold must be from {GATE_DB_MIN} to {GATE_DB_MAX} dB.")
     return round(value)
 
 
@@ -106,9 +124,12 @@ def set_preference(*, session: Session, user: User, key: object, value: object) 
             raise InvalidInput("That setting must be on or off.")
     elif key == "push_to_talk_key":
         value = clean_key_code(value)
-    elif key == "theme":
-        if value not in THEMES:
-            raise InvalidInput("Theme must be system, light or dark.")
+    elif key in CHOICE_PREFERENCES:
+        choices, refusal = CHOICE_PREFERENCES[key]
+        if not isinstance(value, str) or value not in choices:
+            raise InvalidInput(refusal)
+    elif key == "voice_gate_db":
+        value = clean_gate_db(value)
     else:
         raise InvalidInput("Unknown setting.")
     setattr(prefs, key, value)

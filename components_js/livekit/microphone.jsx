@@ -1,11 +1,14 @@
-// The local microphone: published while transmitting (an open mic, or push-to-talk while
-// its key is held; never while deafened), with the chosen processing applied live, and a
-// hint when the user talks while not transmitting. Reads its room from LiveKitRoom.
+// The local microphone: published while sending (an open mic, or push-to-talk while its
+// key is held; never while deafened), with the chosen processing applied live, and a hint
+// when the user talks while not sending. Transmitting means sending with the voice gate
+// open: below the gate's threshold the track stays published and carries silence, so other
+// people's tiles do not flicker. Reads its room from LiveKitRoom.
 import { useEffect, useRef, useState } from "react";
 import { subscribeKeys } from "../keyboard.js";
 import { rms } from "./audio_graph.js";
 import { emitter, useRoom } from "./context.js";
 import { errorCode, errorDetail } from "./media_errors.js";
+import { VoiceProcessor, needsProcessor } from "./voice_processing.js";
 
 // Whether the push-to-talk key (a KeyboardEvent.code) is held, outside text fields.
 function usePushToTalk(enabled, code) {
@@ -56,40 +59,90 @@ function useLoudness(active, audio, deviceId, onLoud) {
   }, [active, audio, deviceId]);
 }
 
+// RNNoise and the gate on the sent track, while they are wanted; whether the gate is open.
+// The level it measures goes to ownLevel (the OwnLevel meter reads it). Changes are applied
+// one after another, each to the newest settings, since attaching one takes a while.
+function useVoiceProcessor(track, settings, ownLevel, onFallback) {
+  const [gateOpen, setGateOpen] = useState(true);
+  const held = useRef({ processor: null, queue: Promise.resolve() });
+  const wanted = useRef(settings);
+  wanted.current = settings;
+  const report = (processor) => ({ levelDb, open, thresholdDb }) => {
+    if (held.current.processor !== processor) return;
+    if (ownLevel) Object.assign(ownLevel, { levelDb, thresholdDb });
+    setGateOpen(open);
+  };
+  const apply = async () => {
+    const now = held.current;
+    const attached = now.processor && track.getProcessor() === now.processor;
+    if (!needsProcessor(wanted.current)) {
+      now.processor = null;
+      setGateOpen(true);
+      if (ownLevel) ownLevel.levelDb = null;
+      if (attached) await track.stopProcessor();
+    } else if (attached) {
+      await now.processor.update(wanted.current);
+    } else {
+      const created = new VoiceProcessor(wanted.current, { onFallback });
+      created.onReport = report(created);
+      now.processor = created;
+      await track.setProcessor(created).catch(() => { now.processor = null; onFallback(); });
+    }
+  };
+  useEffect(() => {
+    if (!track) return;
+    held.current.queue = held.current.queue.then(apply).catch(() => {});
+  }, [track, JSON.stringify(settings)]);
+  return gateOpen || !track;
+}
+
 export function Microphone({
-  enabled, deafened, deviceId, pushToTalk, pushToTalkKey,
-  noiseSuppression, echoCancellation, autoGainControl,
-  onTransmitting, onTalkingWhileMuted, onError,
+  enabled, deafened, deviceId, pushToTalk, pushToTalkKey, processing,
+  onTransmitting, onTalkingWhileMuted, onNoiseFallback, onError,
 }) {
-  const { lk, room, audio, report } = useRoom("Microphone");
+  const { lk, room, audio, ownLevel, report } = useRoom("Microphone");
   const events = useRef({});
-  events.current = { onTransmitting, onTalkingWhileMuted, onError };
+  events.current = { onTransmitting, onTalkingWhileMuted, onNoiseFallback, onError };
   const emit = emitter(events);
   const fail = (error) => emit("onError", errorCode(error), errorDetail(error));
 
+  // Where RNNoise cannot run, the browser's own suppression stands in, and Python says so.
+  const [fallback, setFallback] = useState(false);
+  const chosen = processing || {};
+  const noise = chosen.noise === "rnnoise" && fallback ? "browser" : chosen.noise || "browser";
+  const settings = { noise, gate: chosen.gate || "off", gateDb: Number(chosen.gate_db) || -50 };
+  const [track, setTrack] = useState(null);
+  const gateOpen = useVoiceProcessor(track, settings, ownLevel, () => {
+    setFallback(true);
+    emit("onNoiseFallback");
+  });
+
   const keyHeld = usePushToTalk(pushToTalk, pushToTalkKey);
-  const transmitting = Boolean(room) && !deafened && (pushToTalk ? keyHeld : Boolean(enabled));
+  const sending = Boolean(room) && !deafened && (pushToTalk ? keyHeld : Boolean(enabled));
+  const transmitting = sending && gateOpen;
   useEffect(() => { emit("onTransmitting", transmitting); }, [transmitting]);
 
-  const processing = {
-    noiseSuppression: noiseSuppression !== false,
-    echoCancellation: echoCancellation !== false,
-    autoGainControl: autoGainControl !== false,
+  // the browser's own processing, on the capture itself
+  const capture = {
+    noiseSuppression: noise === "browser",
+    echoCancellation: chosen.echo_cancellation !== false,
+    autoGainControl: chosen.auto_gain_control !== false,
   };
-  const processingKey = JSON.stringify(processing);
+  const processingKey = JSON.stringify(capture);
   const appliedProcessing = useRef(processingKey);
   const micTrack = () => {
     const publication = room && lk && room.localParticipant.getTrackPublication(lk.Track.Source.Microphone);
     return publication && publication.track;
   };
 
-  // On while transmitting. A failure leaves the call listen-only.
+  // On while sending. A failure leaves the call listen-only.
   useEffect(() => {
-    if (!room) return;
-    if (transmitting && !micTrack()) appliedProcessing.current = processingKey; // a new capture
-    const capture = deviceId ? { deviceId, ...processing } : processing;
-    room.localParticipant.setMicrophoneEnabled(transmitting, capture).catch(fail).finally(report);
-  }, [room, transmitting]);
+    if (!room) { setTrack(null); return; }
+    if (sending && !micTrack()) appliedProcessing.current = processingKey; // a new capture
+    const options = deviceId ? { deviceId, ...capture } : capture;
+    room.localParticipant.setMicrophoneEnabled(sending, options).catch(fail)
+      .finally(() => { setTrack(micTrack() || null); report(); });
+  }, [room, sending]);
 
   // Browsers only honour processing when capture starts, so the track is restarted in
   // place, which swaps the sent audio without renegotiating or leaving the call.
@@ -97,15 +150,15 @@ export function Microphone({
     const track = micTrack();
     if (processingKey === appliedProcessing.current || !track) return;
     appliedProcessing.current = processingKey;
-    track.restartTrack({ deviceId: deviceId || undefined, ...processing }).catch(fail);
-  }, [room, transmitting, processingKey]);
+    track.restartTrack({ deviceId: deviceId || undefined, ...capture }).catch(fail);
+  }, [room, sending, processingKey]);
 
   // Device changes apply live, without rejoining.
   useEffect(() => {
     if (room && deviceId) room.switchActiveDevice("audioinput", deviceId).catch(() => {});
   }, [room, deviceId]);
 
-  useLoudness(Boolean(room) && !transmitting && !deafened, audio, deviceId,
+  useLoudness(Boolean(room) && !sending && !deafened, audio, deviceId,
     () => emit("onTalkingWhileMuted"));
   return null;
 }

@@ -1,7 +1,7 @@
 // The call's room. While it has a server URL and a token it connects (encrypted with the
 // room's key whenever the browser can), reports the connection and everyone in the call,
 // and provides the room to its parts: Microphone, Camera, ScreenShare, RemoteAudio,
-// DeviceList, ParticipantVideo and ParticipantLevel. Python composes them and the whole
+// DeviceList, ParticipantVideo, ParticipantLevel and OwnLevel. Python composes them and the whole
 // visible UI; this file only owns the livekit-client objects and emits codes, never text.
 import React, { useEffect, useRef, useState } from "react";
 import { AudioGraph } from "./audio_graph.js";
@@ -53,7 +53,8 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
       if (e2ee) await room.setE2EEEnabled(true);
       if (cancelled()) return;
       emit("onEncryption", e2ee ? "on" : "off");
-      provide({ lk, room, audio, keyProvider: e2ee ? e2ee.keyProvider : null, report });
+      const ownLevel = { levelDb: null, thresholdDb: null };
+      provide({ lk, room, audio, keyProvider: e2ee ? e2ee.keyProvider : null, ownLevel, report });
       emit("onConnection", "connected");
       room.startAudio().catch(() => {});
       audio.context.resume().catch(() => {});

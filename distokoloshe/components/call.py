@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from distokoloshe.components.connection_stats import stats_button
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import key_capture, keyboard_shortcuts
 from distokoloshe.components.livekit import (
@@ -23,6 +24,7 @@ from distokoloshe.components.screen_share import (
     share_note,
     share_settings,
 )
+from distokoloshe.components.voice import gate_settings, noise_fallback_note, noise_settings
 from distokoloshe.state.call import SHORTCUTS, CallState, ParticipantView
 from distokoloshe.state.devices import DevicesState, DeviceView
 from distokoloshe.state.preferences import PreferencesState
@@ -144,7 +146,7 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
                 rx.cond(participant.sharing,
                         rx.icon("screen_share", size=16, color="var(--green-9)",
                                 aria_label="sharing their screen", title="Sharing their screen")),
-                rx.icon("signal", size=16, aria_label=f"connection {quality}", title=quality),
+                stats_button(participant, quality),
                 rx.cond(
                     CallState.i_own_room & ~participant.is_local & participant.mic_on,
                     rx.icon_button(rx.icon("mic_off", size=14),
@@ -267,8 +269,8 @@ def device_settings() -> rx.Component:
                     width="100%",
                     align="center",
                 ),
-                preference_switch("Noise suppression", "noise_suppression",
-                                  PreferencesState.noise_suppression),
+                noise_settings(),
+                gate_settings(),
                 preference_switch("Echo cancellation", "echo_cancellation",
                                   PreferencesState.echo_cancellation),
                 preference_switch("Automatic gain control", "auto_gain_control",
@@ -319,11 +321,10 @@ def call_parts() -> list[rx.Component]:
             device_id=DevicesState.audio_input_id,
             push_to_talk=PreferencesState.push_to_talk,
             push_to_talk_key=PreferencesState.push_to_talk_key,
-            noise_suppression=PreferencesState.noise_suppression,
-            echo_cancellation=PreferencesState.echo_cancellation,
-            auto_gain_control=PreferencesState.auto_gain_control,
+            processing=PreferencesState.mic_processing,
             on_transmitting=CallState.set_transmitting,
             on_talking_while_muted=CallState.show_muted_hint,
+            on_noise_fallback=CallState.set_noise_fallback,
             on_error=lambda code, detail: CallState.set_media_error("microphone", code, detail),
         ),
         camera(
@@ -378,6 +379,7 @@ def call_panel() -> rx.Component:
                     ),
                 ),
                 share_note(),
+                noise_fallback_note(),
                 screen_viewer(),
                 rx.grid(
                     rx.foreach(CallState.participants, participant_tile),

@@ -14,9 +14,13 @@ from typing import Literal
 import reflex as rx
 
 from distokoloshe.components.js import js_module
+from distokoloshe.state.preferences import MicProcessing
 from distokoloshe.state.screen_share import CodecName, SharePreset
 
 LIVEKIT_CLIENT = "livekit-client@2.23.0"
+# RNNoise in WebAssembly with its AudioWorklet (components_js/livekit/rnnoise.js says why this
+# package); bundled into a chunk of its own that loads only when RNNoise is turned on.
+NOISE_SUPPRESSOR = "@sapphi-red/web-noise-suppressor@0.4.1"
 
 
 class LiveKitRoom(rx.Component):
@@ -47,24 +51,26 @@ class LiveKitRoom(rx.Component):
 
 
 class Microphone(rx.Component):
-    """Publishes the microphone while transmitting: enabled (or the push-to-talk key held)
-    and not deafened. on_error codes: not_allowed, not_found, in_use, failed."""
+    """Publishes the microphone while sending: enabled (or the push-to-talk key held) and
+    not deafened, processed as `processing` says (RNNoise, the voice gate). on_transmitting
+    reports sending with the voice gate open; on_noise_fallback that RNNoise cannot run in
+    this browser (its own suppression is used instead). on_error codes: not_allowed,
+    not_found, in_use, failed."""
 
     library = js_module("livekit/microphone.jsx")
     tag = "Microphone"
-    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT, NOISE_SUPPRESSOR]
 
     enabled: rx.Var[bool]
     deafened: rx.Var[bool]
     device_id: rx.Var[str]
     push_to_talk: rx.Var[bool]
     push_to_talk_key: rx.Var[str]  # a KeyboardEvent.code, e.g. "Space"
-    noise_suppression: rx.Var[bool]
-    echo_cancellation: rx.Var[bool]
-    auto_gain_control: rx.Var[bool]
+    processing: rx.Var[MicProcessing]
 
     on_transmitting: rx.EventHandler[lambda transmitting: [transmitting]]
     on_talking_while_muted: rx.EventHandler[lambda: []]
+    on_noise_fallback: rx.EventHandler[lambda: []]
     on_error: rx.EventHandler[lambda code, detail: [code, detail]]
 
 
@@ -155,6 +161,31 @@ class ParticipantLevel(rx.Component):
     identity: rx.Var[str]
 
 
+class OwnLevel(rx.Component):
+    """This user's own microphone level as the voice gate hears it, in dBFS, with a mark
+    at the gate's threshold (data-level-db, data-threshold-db)."""
+
+    library = js_module("livekit/own_level.jsx")
+    tag = "OwnLevel"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+
+class ConnectionStats(rx.Component):
+    """While mounted, reports once a second the connection as this browser measures it: for
+    this user's own identity what it sends (and the loss of what it receives), for another
+    what it receives of them. on_stats carries {identity, rtt_ms, jitter_ms, loss_in_pct,
+    loss_out_pct, audio_codec, video_codec, bitrate_kbps, route ("udp", "tcp", "turn" or
+    ""), turn_transport}; a number not measured yet is -1."""
+
+    library = js_module("livekit/connection_stats.jsx")
+    tag = "ConnectionStats"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    identity: rx.Var[str]
+
+    on_stats: rx.EventHandler[lambda stats: [stats]]
+
+
 class ServerNotices(rx.Component):
     """Passes on what the server (never a participant) announces on the call's
     "moderation" data topic: {"action": "muted", "identity": ..., "by": display name}."""
@@ -174,4 +205,6 @@ remote_audio = RemoteAudio.create
 device_list = DeviceList.create
 participant_video = ParticipantVideo.create
 participant_level = ParticipantLevel.create
+own_level = OwnLevel.create
+connection_stats = ConnectionStats.create
 server_notices = ServerNotices.create

@@ -99,6 +99,8 @@ class CallState(SignedIn, rx.State):
     participants: list[ParticipantView] = []
     transmitting: bool = False
     talking_while_muted: bool = False
+    # RNNoise was chosen but cannot run in this browser, which uses its own suppression
+    noise_fallback: bool = False
 
     @rx.var
     def in_call(self) -> bool:
@@ -123,6 +125,11 @@ class CallState(SignedIn, rx.State):
         self.transmitting = transmitting is True
         if self.transmitting:
             self.talking_while_muted = False
+
+    @rx.event
+    def set_noise_fallback(self):
+        """RNNoise could not start here; the browser's own suppression stands in."""
+        self.noise_fallback = True
 
     @rx.event
     def show_muted_hint(self):

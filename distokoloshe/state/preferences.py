@@ -4,6 +4,8 @@ read each speaker's volume from here; nothing else keeps a copy."""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import reflex as rx
 
 from distokoloshe import preferences
@@ -19,12 +21,26 @@ def personal_settings(*, session, user) -> tuple[dict[str, list], dict[str, obje
             prefs.model_dump(exclude={"user_id"}))
 
 
+class MicProcessing(TypedDict):
+    """What the microphone does to the voice before it is sent (the Microphone part's prop)."""
+
+    noise: str  # "off", "browser" or "rnnoise"
+    echo_cancellation: bool
+    auto_gain_control: bool
+    gate: str  # "off", "auto" or "threshold"
+    gate_db: int
+
+
 class PreferencesState(SignedIn, rx.State):
     # This listener's own settings (never anyone else's): speaker identity -> [volume, muted].
     hearing: dict[str, list] = {}
     push_to_talk: bool = False
     push_to_talk_key: str = "Space"
-    noise_suppression: bool = True
+    # "off", "browser" or "rnnoise"; the microphone falls back to "browser" where RNNoise
+    # cannot run (CallState.noise_fallback says so)
+    noise_suppression: str = "rnnoise"
+    voice_gate: str = "off"  # "off", "auto" or "threshold"
+    voice_gate_db: int = -50
     echo_cancellation: bool = True
     auto_gain_control: bool = True
     join_leave_sounds: bool = True
@@ -45,6 +61,13 @@ class PreferencesState(SignedIn, rx.State):
     def gains(self) -> dict[str, float]:
         return {identity: 0.0 if muted else volume / 100
                 for identity, (volume, muted) in self.hearing.items()}
+
+    @rx.var
+    def mic_processing(self) -> MicProcessing:
+        return MicProcessing(noise=self.noise_suppression,
+                             echo_cancellation=self.echo_cancellation,
+                             auto_gain_control=self.auto_gain_control,
+                             gate=self.voice_gate, gate_db=self.voice_gate_db)
 
     @rx.event
     async def load_preferences(self) -> None:
@@ -93,7 +116,7 @@ class PreferencesState(SignedIn, rx.State):
         self._hear(identity, hearing)
 
     @rx.event
-    async def set_preference(self, key: str, value: bool | str):
+    async def set_preference(self, key: str, value: bool | str | int | float):
         """Save one of the switches (or the theme) to the account."""
         try:
             prefs = await self._as_user(preferences.set_preference, key=key, value=value)
@@ -102,6 +125,15 @@ class PreferencesState(SignedIn, rx.State):
             return
         self.preferences_error = ""
         setattr(self, key, getattr(prefs, key))
+
+    @rx.event
+    async def set_gate_threshold(self, value: str | int | float):
+        """From the input sensitivity slider: the threshold in dB."""
+        try:
+            number = float(value) if isinstance(value, str) and len(value) <= 8 else value
+        except ValueError:
+            number = value
+        await self.set_preference("voice_gate_db", number)
 
     @rx.event
     async def bind_push_to_talk_key(self, code: str):

@@ -54,6 +54,9 @@ async def register_join_and_hear_a_peer(browser, stack) -> None:
     page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
     sockets: list[str] = []
     page.on("websocket", lambda ws: sockets.append(ws.url))
+    wasm: list[tuple[str, int]] = []  # RNNoise's WebAssembly, from our own build
+    page.on("response", lambda response: response.url.endswith(".wasm")
+            and wasm.append((response.url, response.status)))
     try:
         await page.goto("/register")
         await page.get_by_label("Username").fill("nginx_" + secrets.token_hex(3))
@@ -73,6 +76,8 @@ async def register_join_and_hear_a_peer(browser, stack) -> None:
             await expect(_tile(page, "Python peer")).to_be_visible(timeout=15_000)
             # The peer encrypts, so hearing it also proves the E2EE worker ran under the CSP.
             assert await _wait_until_heard(page, "Python peer") > 0.02, "nothing heard"
+            # RNNoise (the default) compiled and runs under the policy: no fallback note
+            await expect(page.get_by_test_id("noise-fallback")).to_have_count(0)
             # Camera and screen share too, so video elements run under the policies.
             await page.get_by_role("button", name="Start camera").click()
             await expect(page.get_by_role("button", name="Stop camera")).to_be_visible()
@@ -92,6 +97,7 @@ async def register_join_and_hear_a_peer(browser, stack) -> None:
         f"LiveKit's signalling did not go through nginx: {sockets}")
     print("\n".join(console))  # shown when a test fails
     assert violations == []
+    assert [status for url, status in wasm if url.startswith(nginx.origin)] == [200], wasm
     assert [line for line in console if POLICY_COMPLAINT.search(line)] == []
     # livekit-client's E2EE worker loaded from our origin under worker-src 'self'.
     assert any("e2ee worker initialized" in line for line in console)

@@ -262,7 +262,7 @@ def test_plain_http_site_headers_and_what_reaches_the_upstreams(tmp_path):
     assert "strict-transport-security" not in page.headers
     csp = page.headers["content-security-policy"]
     assert f"connect-src 'self' ws://{nginx.host}:{nginx.http_port};" in csp
-    assert "script-src 'self' 'sha256-AAAA';" in csp
+    assert "script-src 'self' 'wasm-unsafe-eval' 'sha256-AAAA';" in csp
     assert page.headers["x-frame-options"] == "DENY"
     assert foreign.status_code == 403
     for seen in (event, rtc, api):

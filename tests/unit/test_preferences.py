@@ -51,12 +51,29 @@ def test_preferences_accept_known_keys_with_the_right_types(db_session, make_use
     assert (prefs.push_to_talk, prefs.push_to_talk_key) == (True, "KeyT")
 
 
+def test_voice_processing_choices_are_saved(db_session, make_user):
+    alice = make_user("alice")
+    prefs = preferences.preferences_of(session=db_session, user=alice)
+    assert (prefs.noise_suppression, prefs.voice_gate, prefs.voice_gate_db) == (
+        "rnnoise", "off", -50)
+    for key, value in (("noise_suppression", "browser"), ("voice_gate", "threshold"),
+                       ("voice_gate_db", -42.4)):
+        preferences.set_preference(session=db_session, user=alice, key=key, value=value)
+    db_session.commit()
+    prefs = preferences.preferences_of(session=db_session, user=alice)
+    assert (prefs.noise_suppression, prefs.voice_gate, prefs.voice_gate_db) == (
+        "browser", "threshold", -42)
+
+
 @pytest.mark.parametrize(("key", "value"), [
     ("push_to_talk", "yes"), ("push_to_talk", 1), ("noise_suppression", None),
     ("push_to_talk_key", "ControlLeft"), ("push_to_talk_key", "MetaLeft"),
     ("push_to_talk_key", "<script>"), ("push_to_talk_key", "K" * 5000),
     ("user_id", 2), ("password_hash", "x"), ("token_version", 9), (None, True),
     ("theme", "purple"), ("theme", True), ("theme", None),
+    ("noise_suppression", True), ("noise_suppression", "krisp"), ("voice_gate", "on"),
+    ("voice_gate", ["auto"]), ("voice_gate_db", -81), ("voice_gate_db", 0),
+    ("voice_gate_db", float("nan")), ("voice_gate_db", "-40"), ("voice_gate_db", True),
 ])
 def test_unknown_keys_and_bad_values_are_refused(db_session, make_user, key, value):
     alice = make_user("alice")
