@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -241,6 +242,25 @@ def ratio(a: float, b: float) -> float:
 
 def gzip9(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def begin_benchmark() -> float:
+    """What every benchmark does first: the entry script's environment, a warning when the
+    repo is busy, SIGTERM unwinding like Ctrl-C. Returns the start time (monotonic)."""
+    started = time.monotonic()
+    prepare_environment()
+    warn_if_repo_busy()
+    stop_cleanly_on_sigterm()
+    return started
+
+
+def app_settings(livekit, app):
+    """Settings that mint join tokens and derive room keys as that running app does."""
+    from distokoloshe.settings import Settings
+
+    return Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
+                    livekit_api_secret=livekit.api_secret, jwt_secret=app.env["JWT_SECRET"],
+                    e2ee_secret=app.env["E2EE_SECRET"])
 
 
 def stop_cleanly_on_sigterm() -> None:

@@ -25,15 +25,14 @@ import time
 
 from bench._support import (
     ROOT,
+    app_settings,
+    begin_benchmark,
     livekit_and_app,
-    prepare_environment,
     ratio,
     save_results,
     seed_accounts,
     static_server,
-    stop_cleanly_on_sigterm,
     summary,
-    warn_if_repo_busy,
 )
 
 ROOM_A, ROOM_B = "Bench A", "Bench B"
@@ -158,7 +157,6 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
     from playwright.async_api import async_playwright, expect
 
     from distokoloshe import e2ee, livekit_tokens
-    from distokoloshe.settings import Settings
     from tests.support.browser import (
         CHROMIUM,
         CHROMIUM_ARGS,
@@ -167,9 +165,7 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
     )
     from tests.support.live_fixtures import log_in
 
-    settings = Settings(_env_file=None, livekit_url=livekit.url, livekit_api_key=livekit.api_key,
-                        livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
-                        e2ee_secret=app.env["E2EE_SECRET"])
+    settings = app_settings(livekit, app)
     room_key = e2ee.current_room_key(seeded["room_a"], settings=settings)
     users, room_a = seeded["users"], seeded["room_a"]
     wait_for_rise = wait_for_rise_js(INBOUND_AUDIO_ENERGY)
@@ -311,13 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.runs <= 500 or not 0 <= args.warmup <= 20:
         parser.error("--runs must be 1..500 and --warmup 0..20")
 
-    started = time.monotonic()
-    prepare_environment()
-    warn_if_repo_busy()
+    started = begin_benchmark()
     from distokoloshe import e2ee, livekit_tokens
-    from distokoloshe.settings import Settings
-
-    stop_cleanly_on_sigterm()
     peer = PeerThread()
     try:
         print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
@@ -331,10 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                         / "livekit-client.umd.js")
             if not umd_path.is_file():
                 raise SystemExit(f"missing {umd_path}; the app build should have installed it")
-            settings = Settings(_env_file=None, livekit_url=livekit.url,
-                                livekit_api_key=livekit.api_key,
-                                livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
-                                e2ee_secret=app.env["E2EE_SECRET"])
+            settings = app_settings(livekit, app)
             peer.start(livekit.url, livekit_tokens.mint_join_token(
                 seeded["users"]["peer"], seeded["room_a"], settings=settings),
                 e2ee.current_room_key(seeded["room_a"], settings=settings))

@@ -31,22 +31,20 @@ import math
 import sys
 import threading
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
 
 from bench._support import (
+    app_settings,
+    begin_benchmark,
     livekit_and_app,
     percentile,
-    prepare_environment,
     ratio,
     save_results,
     seed_accounts,
-    stop_cleanly_on_sigterm,
-    warn_if_repo_busy,
 )
-from tests.support.peer import SAMPLE_RATE, TonePeer
+from tests.support.peer import SAMPLE_RATE, TonePeer, write_wav
 
 ROOM = "Bench mouth to ear"
 PERIOD_S = 0.5
@@ -149,14 +147,7 @@ def click_samples() -> np.ndarray:
 
 def write_click_file(path: Path, seconds: float) -> Path:
     """The fake microphone's file: clicks every PERIOD_S (Chromium loops it)."""
-    periods = int(seconds / PERIOD_S)
-    samples = (np.tile(click_samples(), periods) * 32767).astype(np.int16)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(samples.tobytes())
-    return path
+    return write_wav(path, np.tile(click_samples(), int(seconds / PERIOD_S)))
 
 
 class ClickPeer(TonePeer):
@@ -357,13 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 10 <= args.clicks <= 2000:
         parser.error("--clicks must be 10..2000")
 
-    started = time.monotonic()
-    prepare_environment()
-    warn_if_repo_busy()
+    started = begin_benchmark()
     from distokoloshe import e2ee, livekit_tokens
-    from distokoloshe.settings import Settings
-
-    stop_cleanly_on_sigterm()
     peers = PeersThread()
     print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
           flush=True)
@@ -372,10 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         seeded = seed_accounts(app.database_url, ("app", "clicker", "floor"),
                                {"room": ROOM})
         app.start()
-        settings = Settings(_env_file=None, livekit_url=livekit.url,
-                            livekit_api_key=livekit.api_key,
-                            livekit_api_secret=livekit.api_secret, jwt_secret="x" * 40,
-                            e2ee_secret=app.env["E2EE_SECRET"])
+        settings = app_settings(livekit, app)
         room = seeded["room"]
         key = e2ee.current_room_key(room, settings=settings)
         tokens = [livekit_tokens.mint_join_token(seeded["users"][role], room,

@@ -34,13 +34,11 @@ from urllib.parse import urlsplit
 from bench._support import (
     ROOT,
     StaticServer,
+    begin_benchmark,
     gzip9,
     livekit_and_app,
-    prepare_environment,
     ratio,
     save_results,
-    stop_cleanly_on_sigterm,
-    warn_if_repo_busy,
 )
 
 KB = 1000  # as browser dev tools count
@@ -295,10 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.loads <= 200:
         parser.error("--loads must be 1..200")
 
-    started = time.monotonic()
-    prepare_environment()
-    warn_if_repo_busy()
-    stop_cleanly_on_sigterm()
+    started = begin_benchmark()
     routes = {"/__bench_bare/": ("text/html; charset=utf-8", BARE_HTML.encode()),
               "/__bench_bare/bare.js": ("text/javascript", BARE_JS.encode())}
     with livekit_and_app("bench-weight-", keep=args.keep) as (workdir, _livekit, app):

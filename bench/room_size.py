@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import math
 import os
-import secrets
 import sys
 import threading
 import time
@@ -37,13 +36,12 @@ import numpy as np
 
 from bench._cpu import cpu_per_second, cpu_snapshot, find_browser_root
 from bench._support import (
+    app_settings,
+    begin_benchmark,
     livekit_and_app,
-    prepare_environment,
     ratio,
     save_results,
     seed_accounts,
-    stop_cleanly_on_sigterm,
-    warn_if_repo_busy,
 )
 from tests.support.peer import SAMPLE_RATE, TonePeer
 
@@ -354,12 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     if not all(3 <= size <= 100 for size in sizes) or not 5 <= args.seconds <= 600:
         parser.error("--sizes must be 3..100 and --seconds 5..600")
 
-    started = time.monotonic()
-    prepare_environment()
-    warn_if_repo_busy()
-    from distokoloshe.settings import Settings
-
-    stop_cleanly_on_sigterm()
+    started = begin_benchmark()
     print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
           flush=True)
     with livekit_and_app("bench-room-size-", keep=args.keep) as (_workdir, livekit, app):
@@ -367,11 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         roles = ("tab0", "tab1", *(f"peer{i}" for i in range(max(sizes))))
         seeded = seed_accounts(app.database_url, roles, {"room": ROOM})
         app.start()
-        settings = Settings(_env_file=None, livekit_url=livekit.url,
-                            livekit_api_key=livekit.api_key,
-                            livekit_api_secret=livekit.api_secret,
-                            jwt_secret=secrets.token_urlsafe(40),
-                            e2ee_secret=app.env["E2EE_SECRET"])
+        settings = app_settings(livekit, app)
         results = asyncio.run(run_all(app, livekit, seeded, settings, sizes=sizes,
                                       seconds=args.seconds))
     elapsed = time.monotonic() - started

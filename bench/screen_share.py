@@ -37,13 +37,11 @@ from pathlib import Path
 
 from bench._cpu import cpu_per_second, cpu_snapshot, find_browser_root
 from bench._support import (
+    begin_benchmark,
     livekit_and_app,
-    prepare_environment,
     ratio,
     save_results,
     seed_accounts,
-    stop_cleanly_on_sigterm,
-    warn_if_repo_busy,
 )
 
 ROOM = "Bench screen"
@@ -426,11 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 2 <= args.window <= 60 or not 0 <= args.settle <= 30:
         parser.error("--window must be 2..60 and --settle 0..30")
 
-    started = time.monotonic()
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    prepare_environment()
-    warn_if_repo_busy()
-    stop_cleanly_on_sigterm()
+    started = begin_benchmark()
     print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
           flush=True)
     with livekit_and_app("bench-share-", keep=args.keep) as (_workdir, livekit, app):

@@ -24,11 +24,9 @@ import tempfile
 from pathlib import Path
 
 from bench._support import (
-    prepare_environment,
+    begin_benchmark,
     ratio,
     save_results,
-    stop_cleanly_on_sigterm,
-    warn_if_repo_busy,
 )
 from tests.support.ports import free_port
 from tests.support.quick_start import copy_tree, start_once
@@ -47,9 +45,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir and its logs")
     args = parser.parse_args()
-    prepare_environment()
-    warn_if_repo_busy()
-    stop_cleanly_on_sigterm()
+    begin_benchmark()
     work = Path(tempfile.mkdtemp(prefix="dtk-bench-start-"))
     try:
         tree = copy_tree(work / "tree")

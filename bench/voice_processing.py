@@ -24,12 +24,10 @@ import time
 from pathlib import Path
 
 from bench._support import (
+    begin_benchmark,
     livekit_and_app,
-    prepare_environment,
     save_results,
     seed_accounts,
-    stop_cleanly_on_sigterm,
-    warn_if_repo_busy,
 )
 from bench.screen_share import cpu_per_second, cpu_snapshot, find_browser_root
 
@@ -114,11 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from tests.support.fake_mic import bursts_wav
 
-    started = time.monotonic()
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    prepare_environment()
-    warn_if_repo_busy()
-    stop_cleanly_on_sigterm()
+    started = begin_benchmark()
     print("starting LiveKit and the app (the app builds its frontend)...", file=sys.stderr,
           flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-voice-wav-") as media, \

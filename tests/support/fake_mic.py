@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import wave
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.identities import next_client_address
 from tests.support.live_fixtures import ContextOpener
-from tests.support.peer import SAMPLE_RATE, TonePeer
+from tests.support.peer import SAMPLE_RATE, TonePeer, write_wav
 
 BURST_HZ = 440.0
 
@@ -30,13 +29,7 @@ def bursts_wav(path: Path, *, noise_rms: float, tone_amplitude: float = 0.3,
         t = np.arange(int(SAMPLE_RATE * burst_seconds)) / SAMPLE_RATE
         parts.append(tone_amplitude * np.sin(2 * math.pi * BURST_HZ * t))
         parts.append(rng.normal(0.0, noise_rms, int(SAMPLE_RATE * gap_seconds)))
-    samples = np.clip(np.concatenate(parts), -1, 1)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes((samples * 32767).astype(np.int16).tobytes())
-    return path
+    return write_wav(path, np.concatenate(parts))
 
 
 @asynccontextmanager

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import math
 import time
+import wave
 
 import numpy as np
 from livekit import rtc
@@ -14,18 +15,21 @@ SAMPLE_RATE = 48_000
 FRAME_SAMPLES = SAMPLE_RATE // 100  # 10 ms
 
 
-def tone_wav(path, *, seconds: float = 10.0, frequency: float = 440.0, amplitude: float = 0.3):
-    """A mono 16-bit WAV of a steady tone, for Chromium's fake microphone."""
-    import wave
-
-    t = np.arange(int(SAMPLE_RATE * seconds)) / SAMPLE_RATE
-    samples = (amplitude * 32767 * np.sin(2 * math.pi * frequency * t)).astype(np.int16)
+def write_wav(path, samples: np.ndarray):
+    """`samples` (-1..1, at SAMPLE_RATE) as a mono 16-bit WAV, for Chromium's fake
+    microphone (`--use-file-for-fake-audio-capture`, which loops it)."""
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(samples.tobytes())
+        wav.writeframes((np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes())
     return path
+
+
+def tone_wav(path, *, seconds: float = 10.0, frequency: float = 440.0, amplitude: float = 0.3):
+    """A steady tone for Chromium's fake microphone."""
+    t = np.arange(int(SAMPLE_RATE * seconds)) / SAMPLE_RATE
+    return write_wav(path, amplitude * np.sin(2 * math.pi * frequency * t))
 
 
 class TonePeer:
