@@ -9,6 +9,7 @@ from distokoloshe import log_hygiene, routes
 from distokoloshe.api import api
 from distokoloshe.components.js import lazy_toaster
 from distokoloshe.pages.admin import admin_page
+from distokoloshe.pages.connection_check import connection_check_page
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
@@ -53,6 +54,9 @@ app.add_page(register_page, route=routes.REGISTER, title="Register · disTokolos
              on_load=[SessionState.require_signed_out, AuthFormState.open_registration])
 app.add_page(admin_page, route=routes.ADMIN, title="Admin · disTokoloshe",
              on_load=AdminState.enter)
+# Open to anyone, signed in or not: it runs before someone can join a call.
+app.add_page(connection_check_page, route=routes.CHECK,
+             title="Connection check · disTokoloshe")
 
 # Each backend worker budgets every socket's events, and pushes presence to its lobby
 # sockets as deltas of PresenceState (and, to a tab whose session ended, a recheck), and

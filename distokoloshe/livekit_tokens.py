@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from livekit import api
@@ -58,5 +59,30 @@ def mint_join_token(user: User, room: Room, *, settings: Settings | None = None,
         .with_attributes({SESSION_VERSION_ATTRIBUTE: str(user.token_version)})
         .with_grants(grants)
         .with_ttl(min(ttl, JOIN_TOKEN_TTL))
+        .to_jwt()
+    )
+
+
+# The connection check (before logging in) connects several times in a minute or so.
+CHECK_TOKEN_TTL = timedelta(minutes=2)
+CHECK_PREFIX = "check-"
+
+
+def mint_check_token(*, settings: Settings | None = None) -> str:
+    """A token for the connection check: a throwaway room of its own (never one of ours:
+    room_id_of ignores it), that may publish only a microphone and receive nothing, for
+    two minutes. It admits no one to anyone's call, so it needs no account."""
+    settings = settings or get_settings()
+    tag = secrets.token_hex(8)
+    grants = api.VideoGrants(room_join=True, room=f"{CHECK_PREFIX}{tag}", can_publish=True,
+                             can_publish_sources=["microphone"], can_subscribe=False,
+                             can_publish_data=False, can_update_own_metadata=False)
+    return (
+        api.AccessToken(settings.livekit_api_key.get_secret_value(),
+                        settings.livekit_api_secret.get_secret_value())
+        .with_identity(f"{CHECK_PREFIX}{tag}")
+        .with_name("Connection check")
+        .with_grants(grants)
+        .with_ttl(CHECK_TOKEN_TTL)
         .to_jwt()
     )

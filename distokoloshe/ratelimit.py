@@ -1,6 +1,5 @@
-"""Rate limits for login and registration, per client IP, and for creating rooms and sending
-chat messages, per user,
-through the `limits` library.
+"""Rate limits for login, registration and the connection check, per client IP, and for
+creating rooms and sending chat messages, per user, through the `limits` library.
 
 Memory storage in the single-process default; Redis storage when REFLEX_REDIS_URL is
 set, so every worker counts against the same window.
@@ -61,6 +60,10 @@ def hit_login(client_ip: str) -> Refusal | None:
 
 def hit_registration(client_ip: str) -> Refusal | None:
     return _hit(get_settings().register_rate_limit, "register", client_ip)
+
+
+def hit_connection_check(client_ip: str) -> Refusal | None:
+    return _hit(get_settings().connection_check_rate_limit, "connection-check", client_ip)
 
 
 def hit_room_creation(user_id: int) -> Refusal | None:

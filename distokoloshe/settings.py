@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     max_rooms_per_user: int = Field(default=20, ge=1)
     # Chat messages one account may send, in every one of these windows (";" between them).
     chat_rate_limits: str = "5/10 seconds; 30/minute"
+    # Connection checks per client address: each one mints a two-minute LiveKit token for
+    # a throwaway room, without an account.
+    connection_check_rate_limit: str = "10/hour"
     # Events one websocket may send: a burst, then so many a second. A browser sends a
     # handful a second at most; a socket that floods loses its excess events, and its
     # connection once it has had another full burst refused.
@@ -78,7 +81,8 @@ class Settings(BaseSettings):
     # sets this; behind nginx, nginx serves the export and this stays off).
     serve_frontend_build: bool = False
 
-    @field_validator("login_rate_limit", "register_rate_limit", "room_create_rate_limit")
+    @field_validator("login_rate_limit", "register_rate_limit", "room_create_rate_limit",
+                     "connection_check_rate_limit")
     @classmethod
     def _a_rate_limit(cls, value: str) -> str:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from distokoloshe.components.connection_check import connection_check_link
 from distokoloshe.components.connection_stats import stats_button
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import key_capture, keyboard_shortcuts
@@ -284,7 +285,8 @@ def device_settings() -> rx.Component:
                 spacing="3",
                 margin_top="1em",
             ),
-            rx.flex(rx.dialog.close(rx.button("Done")), justify="end", margin_top="1em"),
+            rx.flex(connection_check_link(new_tab=True), rx.spacer(),
+                    rx.dialog.close(rx.button("Done")), align="center", margin_top="1em"),
         ),
     )
 

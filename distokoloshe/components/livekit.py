@@ -197,6 +197,24 @@ class ServerNotices(rx.Component):
     on_notice: rx.EventHandler[lambda notice: [notice]]
 
 
+class ConnectionCheck(rx.Component):
+    """Runs the connection checks (the websocket to LiveKit, WebRTC, TURN, publishing the
+    microphone) while it has a server URL and a token, outside any call. on_result carries
+    (check, status, udp, tcp): check one of "websocket", "webrtc", "turn", "microphone";
+    status "running", "success", "failed" or "skipped"; udp and tcp, for "webrtc", whether
+    the server offered media over them. on_done follows the last."""
+
+    library = js_module("livekit/connection_check.jsx")
+    tag = "ConnectionCheck"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    server_url: rx.Var[str]
+    token: rx.Var[str]
+
+    on_result: rx.EventHandler[lambda check, status, udp, tcp: [check, status, udp, tcp]]
+    on_done: rx.EventHandler[lambda: []]
+
+
 live_kit_room = LiveKitRoom.create
 microphone = Microphone.create
 camera = Camera.create
@@ -208,3 +226,4 @@ participant_level = ParticipantLevel.create
 own_level = OwnLevel.create
 connection_stats = ConnectionStats.create
 server_notices = ServerNotices.create
+connection_check = ConnectionCheck.create

@@ -1,6 +1,7 @@
 import reflex as rx
 
 from distokoloshe import routes
+from distokoloshe.components.connection_check import connection_check_link
 from distokoloshe.components.forms import error_callout, labeled_input, submit_button
 from distokoloshe.components.layout import auth_card
 from distokoloshe.state.auth import AuthFormState
@@ -24,4 +25,5 @@ def login_page() -> rx.Component:
             width="100%",
         ),
         rx.text("No account yet? ", rx.link("Register", href=routes.REGISTER), size="2"),
+        rx.text("Trouble with calls? ", connection_check_link(), size="2"),
     )

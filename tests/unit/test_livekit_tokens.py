@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import jwt
 from livekit import api
 
 from distokoloshe import livekit_tokens
@@ -40,7 +41,24 @@ def test_join_token_lives_at_most_ten_minutes():
     user = User(id=1, username="a", username_key="a", display_name="A", password_hash="x")
     room = Room(id=1, name="R", name_key="r", owner_id=1)
     token = livekit_tokens.mint_join_token(user, room, ttl=timedelta(hours=5))
-    import jwt
-
     payload = jwt.decode(token, options={"verify_signature": False})
     assert payload["exp"] - time.time() <= 10 * 60 + 2
+
+
+def test_check_token_is_for_a_throwaway_room_that_only_takes_a_microphone():
+    first, second = (_verify(livekit_tokens.mint_check_token()) for _ in range(2))
+    grants = first.video
+    assert grants.room.startswith("check-") and first.identity.startswith("check-")
+    assert grants.room != second.video.room  # every check has a room of its own
+    assert livekit_tokens.room_id_of(grants.room) is None  # never one of the app's rooms
+    assert (grants.room_join, grants.can_publish) == (True, True)
+    assert list(grants.can_publish_sources) == ["microphone"]
+    assert (grants.can_subscribe, grants.can_publish_data) == (False, False)
+    for forbidden in ("room_admin", "room_create", "room_list", "room_record", "hidden",
+                      "can_update_own_metadata"):
+        assert not getattr(grants, forbidden), forbidden
+
+
+def test_check_token_lives_two_minutes():
+    payload = jwt.decode(livekit_tokens.mint_check_token(), options={"verify_signature": False})
+    assert payload["exp"] - time.time() <= 2 * 60 + 2

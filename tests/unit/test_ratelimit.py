@@ -114,6 +114,15 @@ def test_operator_can_change_the_policy(monkeypatch, clock):
     assert refusal is not None and refusal.retry_after_seconds <= 60
 
 
+def test_connection_checks_are_limited_per_address(monkeypatch, clock):
+    monkeypatch.setenv("CONNECTION_CHECK_RATE_LIMIT", "2/hour")
+    get_settings.cache_clear()
+    assert hit_many(ratelimit.hit_connection_check, "203.0.113.77", 2) == [None, None]
+    refusal = ratelimit.hit_connection_check("203.0.113.77")
+    assert refusal is not None and 3590 <= refusal.retry_after_seconds <= 3600
+    assert ratelimit.hit_connection_check("203.0.113.78") is None  # another address
+
+
 @pytest.mark.parametrize(
     "seconds, wait",
     [(900, "15 minutes"), (3600, "60 minutes"), (61, "2 minutes"), (60, "1 minute."),
