@@ -337,6 +337,8 @@ async def run_all(app, livekit, seeded, settings, *, sizes: list[int], seconds: 
                 results.append(await measure_size(app, livekit, seeded, settings, peers,
                                                   size=size, seconds=seconds,
                                                   playwright=playwright))
+                # Each size as it is done, so a run cut short keeps what it measured.
+                print(report(results, seconds=seconds, elapsed=0), file=sys.stderr, flush=True)
     finally:
         peers.stop()
     return results
