@@ -182,6 +182,13 @@ class Peers:
 
         self.run(all_of_them(), timeout=JOIN_TIMEOUT_S * len(tokens) + 30)
 
+    def stats(self, peer: Publisher) -> dict | None:
+        """The peer's receive stats, or None when an overloaded machine cannot say in time."""
+        try:
+            return self.run(_peer_stats(peer), timeout=20)
+        except TimeoutError:
+            return None
+
     def measuring(self) -> Publisher | None:
         return self.peers[0] if self.peers else None
 
@@ -261,7 +268,7 @@ async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, si
                   "tabs": [await page.evaluate(AUDIO_RECEIVED) for page in pages]}
         measuring = peers.measuring()
         if measuring is not None:
-            before["peer"] = peers.run(_peer_stats(measuring))
+            before["peer"] = peers.stats(measuring)
         loudest: list[dict[str, float]] = [{} for _ in pages]
         started = time.monotonic()
         while time.monotonic() - started < seconds:
@@ -272,7 +279,7 @@ async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, si
         after = {"cpu": cpu_snapshot(roots),
                  "tabs": [await page.evaluate(AUDIO_RECEIVED) for page in pages]}
         if measuring is not None:
-            after["peer"] = peers.run(_peer_stats(measuring))
+            after["peer"] = peers.stats(measuring)
         cpu = cpu_per_second(before["cpu"], after["cpu"], list(roots))
         wall = cpu["wall_s"]
         result = {
@@ -285,7 +292,7 @@ async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, si
                      for b, a, loud in zip(before["tabs"], after["tabs"], loudest,
                                            strict=True)],
         }
-        if measuring is not None:
+        if measuring is not None and before["peer"] and after["peer"]:
             result["peer"] = _received_delta(before["peer"], after["peer"])
         return result
     finally:
@@ -296,7 +303,7 @@ async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, si
 
 
 def report(results: list[dict], *, seconds: float, elapsed: float) -> str:
-    baseline = next((r for r in results if r["size"] == 2), None)
+    baseline = next((r for r in results if r["size"] == 2 and "error" not in r), None)
     base_tab = baseline["cpu"]["tab0"] if baseline else float("nan")
     lines = [f"Room size: one encrypted call, 2 app tabs + Python peers, {seconds:.0f} s each",
              "",
@@ -304,6 +311,9 @@ def report(results: list[dict], *, seconds: float, elapsed: float) -> str:
              f"{'jitter':>8}{'tab CPU':>9}{'vs 2':>7}{'events/s':>9}{'LiveKit':>9}"
              f"{'backend':>9}"]
     for r in results:
+        if "error" in r:
+            lines.append(f"{r['size']:>5}  could not be measured: {r['error'][:80]}")
+            continue
         tabs = r["tabs"]
         shown = " ".join(f"{s['tiles']}/{s['members']}" for s in r["shown"])
         heard = " ".join(f"{t['speakers_heard']}/{t['speakers_shown']}" for t in tabs)
@@ -334,9 +344,12 @@ async def run_all(app, livekit, seeded, settings, *, sizes: list[int], seconds: 
     try:
         async with async_playwright() as playwright:
             for size in [2, *sizes]:
-                results.append(await measure_size(app, livekit, seeded, settings, peers,
-                                                  size=size, seconds=seconds,
-                                                  playwright=playwright))
+                try:
+                    results.append(await measure_size(app, livekit, seeded, settings, peers,
+                                                      size=size, seconds=seconds,
+                                                      playwright=playwright))
+                except (TimeoutError, RuntimeError) as error:  # what gave out, kept as a row
+                    results.append({"size": size, "error": f"{type(error).__name__}: {error}"})
                 # Each size as it is done, so a run cut short keeps what it measured.
                 print(report(results, seconds=seconds, elapsed=0), file=sys.stderr, flush=True)
     finally:
