@@ -80,7 +80,10 @@ async def register_join_and_hear_a_peer(browser, stack) -> None:
             await expect(page.get_by_test_id("noise-fallback")).to_have_count(0)
             # Camera and screen share too, so video elements run under the policies.
             await page.get_by_role("button", name="Start camera").click()
-            await expect(page.get_by_role("button", name="Stop camera")).to_be_visible()
+            # Publishing the camera waits on the encoder; on a loaded machine that took
+            # longer than the default 10 s once.
+            await expect(page.get_by_role("button", name="Stop camera")).to_be_visible(
+                timeout=30_000)
             await page.get_by_role("button", name="Share screen").click()
             await expect(page.get_by_role("button", name="Stop sharing")).to_be_visible(
                 timeout=15_000)
