@@ -27,11 +27,15 @@ TOPICS = frozenset({ONLINE, MEMBERS, ROOMS})
 # "chat:<room id>:<message id>" (a new message there) and "read:<user id>" (where that user
 # has read to moved).
 _CHAT_TOPIC = re.compile(r"(chat:[0-9]{1,18}(:[0-9]{1,18})?|read:[0-9]{1,18})")
+# An extension's live field changed: "live:<extension>.<field>" (its value is in the store).
+LIVE_PREFIX = "live:"
+_LIVE_TOPIC = re.compile(r"live:[a-z][a-z0-9_]{1,31}\.[a-z][a-z0-9_]{0,31}")
 
 
 def known_topics(topics: Iterable[str]) -> frozenset[str]:
     """The topics of `topics` a worker acts on; anything else is dropped."""
-    return frozenset(t for t in topics if t in TOPICS or _CHAT_TOPIC.fullmatch(t))
+    return frozenset(t for t in topics
+                     if t in TOPICS or _CHAT_TOPIC.fullmatch(t) or _LIVE_TOPIC.fullmatch(t))
 
 CONNECTION_TTL_SECONDS = 45.0   # a worker refreshes its connections well within this
 HEARTBEAT_SECONDS = 15.0
@@ -141,6 +145,8 @@ class PresenceStore(Protocol):
     async def replace_members(self, rooms: dict[str, list[Member]]) -> None: ...
     async def members(self) -> dict[str, list[Member]]: ...
     async def publish(self, topics: Iterable[str]) -> None: ...
+    async def set_live(self, key: str, value_json: str) -> None: ...
+    async def live_values(self) -> dict[str, str]: ...
     def changes(self) -> AsyncIterator[frozenset[str]]: ...
     async def close(self) -> None: ...
 
@@ -157,6 +163,7 @@ class MemoryPresenceStore:
         self._seen_events: dict[str, float] = {}     # event id -> when to forget it
         self._ledgers: dict[str, tuple[dict[str, int], float]] = {}  # room -> (ledger, forget)
         self._wall_clock = time.time
+        self._live: dict[str, str] = {}   # live field key -> its value's JSON
 
     async def admit_event(self, event_id: str, room: str, identity: str, created_at: int,
                           *, room_finished: bool) -> bool:
@@ -236,6 +243,12 @@ class MemoryPresenceStore:
 
     async def publish(self, topics: Iterable[str]) -> None:
         self._changes.put_nowait(known_topics(topics))
+
+    async def set_live(self, key: str, value_json: str) -> None:
+        self._live[key] = value_json
+
+    async def live_values(self) -> dict[str, str]:
+        return dict(self._live)
 
     async def changes(self) -> AsyncIterator[frozenset[str]]:
         while True:

@@ -228,6 +228,12 @@ class RedisPresenceStore:
     async def publish(self, topics: Iterable[str]) -> None:
         await self._redis.publish(CHANNEL, ",".join(sorted(known_topics(topics))))
 
+    async def set_live(self, key: str, value_json: str) -> None:
+        await self._redis.hset(f"{PREFIX}live", key, value_json)
+
+    async def live_values(self) -> dict[str, str]:
+        return await self._redis.hgetall(f"{PREFIX}live")
+
     async def changes(self) -> AsyncIterator[frozenset[str]]:
         """Every worker's change notifications; after a lost connection, a resync."""
         delay = 0.5

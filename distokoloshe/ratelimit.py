@@ -80,6 +80,11 @@ def hit_chat(user_id: int) -> Refusal | None:
     return None
 
 
+def hit_extension(extension: str, policy: str, key: str) -> Refusal | None:
+    """One action of an extension's own (`policy` in `limits` notation, per `key`)."""
+    return _hit(policy, f"extension:{extension}", key)
+
+
 @dataclasses.dataclass
 class EventBudget:
     """How many events one websocket may still send: `burst` at once, refilled at `rate` a

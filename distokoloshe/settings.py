@@ -10,6 +10,8 @@ from limits import parse as parse_rate_limit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from distokoloshe.extension_spec import listed
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Values that ship in examples or LiveKit's --dev mode; never acceptable in production.
@@ -80,6 +82,9 @@ class Settings(BaseSettings):
     # The backend serves the static build in .web/build/client itself (`./tokoloshe up`
     # sets this; behind nginx, nginx serves the export and this stays off).
     serve_frontend_build: bool = False
+    # The extensions to run, by name ("soundboard, polls"); anything else installed is never
+    # loaded (distokoloshe/extension_registry.py, docs/extending.md).
+    extensions: str = ""
 
     @field_validator("login_rate_limit", "register_rate_limit", "room_create_rate_limit",
                      "connection_check_rate_limit")
@@ -89,6 +94,12 @@ class Settings(BaseSettings):
             parse_rate_limit(value)
         except ValueError as error:
             raise ValueError("not a rate limit such as \"10/minute\"") from error
+        return value
+
+    @field_validator("extensions")
+    @classmethod
+    def _extension_names(cls, value: str) -> str:
+        listed(value)  # raises ExtensionError (a ValueError) for a malformed name
         return value
 
     @field_validator("chat_rate_limits")

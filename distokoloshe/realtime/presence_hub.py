@@ -22,15 +22,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import time
 
 from engineio import packet as engineio_packet
 
-from distokoloshe import accounts, calls, livekit_admin, presence, rooms
+from distokoloshe import accounts, calls, extension_registry, livekit_admin, presence, rooms
 from distokoloshe.db import session_scope
-from distokoloshe.livekit_tokens import SESSION_VERSION_ATTRIBUTE, livekit_room_name
-from distokoloshe.presence import MEMBERS, ONLINE, ROOMS, TOPICS, Connection
+from distokoloshe.extension_spec import CallEvent, Hook
+from distokoloshe.livekit_tokens import (
+    SESSION_VERSION_ATTRIBUTE,
+    livekit_room_name,
+    room_id_of,
+    user_id_of,
+)
+from distokoloshe.presence import LIVE_PREFIX, MEMBERS, ONLINE, ROOMS, TOPICS, Connection
 from distokoloshe.presence_redis import RedisPresenceStore
 from distokoloshe.realtime.chat_feed import ChatFeed
 from distokoloshe.realtime.frames import delta_frame, encode_json, event_frame
@@ -45,6 +52,16 @@ SOCKET_ROOM = "dtk-presence"
 BATCH_SECONDS = 0.05
 RECONCILE_SECONDS = 30.0
 FULL_COLLECTION_SECONDS = 600.0
+# Not a topic anyone publishes: every extension's live fields are re-read (at start, after
+# a failed broadcast).
+ALL_LIVE = f"{LIVE_PREFIX}*"
+# The webhooks that extensions hear of (once each: the webhook reaches one worker).
+CALL_HOOKS = {"participant_joined": Hook.CALL_JOINED, "participant_left": Hook.CALL_LEFT,
+              "participant_connection_aborted": Hook.CALL_LEFT}
+
+
+def _live_changed(dirty: set[str]) -> bool:
+    return any(topic.startswith(LIVE_PREFIX) for topic in dirty)
 
 
 def make_store() -> presence.PresenceStore:
@@ -88,10 +105,10 @@ class PresenceHub:
         self._recheck_event = ""
         self._sid_of_tab: dict[str, str] = {}        # conn_id -> its sid in _local
         self._newcomers: set[str] = set()
-        self._dirty: set[str] = set(TOPICS)
+        self._dirty: set[str] = {*TOPICS, ALL_LIVE}
         self._wake = asyncio.Event()
         self._sent: dict[str, str] = {}               # var -> JSON of what was last broadcast
-        self._values: dict[str, object] = {"people": [], "online": []}
+        self._values: dict[str, object] = {"people": [], "online": [], "live": {}}
         # Rooms differ by who may see which private room: each socket gets the list for its
         # user's private rooms (its audience), encoded once per audience (nearly always one:
         # none). Who is in each call is sent apart, as patches (room_feed.py).
@@ -230,7 +247,18 @@ class PresenceHub:
         if event.kind == "participant_joined" and await self._put_out(
                 [calls.Participant(event.room_name, event.identity, event.session_version)]):
             return
-        await presence.apply_call_event(self.store, event)
+        if (await presence.apply_call_event(self.store, event)
+                and event.kind in CALL_HOOKS and (room_id := room_id_of(event.room_name))
+                and (user_id := user_id_of(event.identity))):
+            extension_registry.active().notify(
+                CALL_HOOKS[event.kind],
+                CallEvent(room_id, user_id, event.participant_name or event.identity))
+
+    async def publish_live(self, key: str, value: object) -> None:
+        """An extension's live field has a new value (JSON-able): every lobby tab gets it."""
+        if self.running:
+            await self.store.set_live(key, encode_json(value))
+            await self.store.publish({f"{LIVE_PREFIX}{key}"})
 
     async def calls_of(self, identity: str) -> list[str]:
         """The LiveKit rooms whose call presence has `identity` in."""
@@ -296,7 +324,7 @@ class PresenceHub:
                     last = started
             except Exception:
                 log.exception("presence broadcast failed")
-                self._dirty |= TOPICS
+                self._dirty |= {*TOPICS, ALL_LIVE}
                 self._chat.reset()
                 await asyncio.sleep(1.0)
                 self._wake.set()
@@ -322,6 +350,21 @@ class PresenceHub:
                 self._values["people"] = await asyncio.to_thread(_people)
                 self._known_people = {person["id"] for person in self._values["people"]}
             self._values["online"] = sorted(online)
+        if _live_changed(dirty):
+            self._values["live"] = await self._live_values()
+
+    async def _live_values(self) -> dict[str, object]:
+        """Every live field of the running extensions: what was published, else what its
+        `load` reads (stored, so every worker agrees), else its default."""
+        stored = await self.store.live_values()
+        values = {}
+        for field in extension_registry.active().live_fields():
+            if field.key not in stored and field.load is not None:
+                stored[field.key] = encode_json(await asyncio.to_thread(field.load))
+                await self.store.set_live(field.key, stored[field.key])
+            values[field.key] = (json.loads(stored[field.key]) if field.key in stored
+                                 else field.default)
+        return values
 
     def _encode_calls(self) -> None:
         """Each room's call as JSON, encoded again only for the calls that changed."""
@@ -340,6 +383,8 @@ class PresenceHub:
         await self._refresh(dirty)
         # Only what the dirty topics feed is encoded again (the people list is the largest).
         fed = {"people", "online"} if ONLINE in dirty else set()
+        if _live_changed(dirty):
+            fed.add("live")
         encoded = {name: encode_json(self._values[name]) for name in sorted(fed)}
         changed = [name for name, text in encoded.items() if self._sent.get(name) != text]
         if changed:

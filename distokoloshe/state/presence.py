@@ -1,6 +1,6 @@
 """Who is online and who is in which call, live in every lobby tab.
 
-The values of `people`, `online`, `rooms`, `members_base` and `members_patch` are never
+The values of `people`, `online`, `rooms`, `members_base`, `members_patch` and `live` are never
 set here: the presence hub (realtime/presence_hub.py) pushes them to the browser directly,
 so this backend copy stays at its defaults by design and nothing may read or write them
 back. Who is in a room's call is `members_of(room id)`: the patch's entry if it has one,
@@ -8,6 +8,8 @@ else the base's (realtime/room_feed.py says why there are two).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import reflex as rx
 
@@ -25,6 +27,8 @@ class PresenceState(SignedIn, rx.State):
     rooms: list[RoomView] = []
     members_base: dict[str, list[MemberView]] = {}
     members_patch: dict[str, list[MemberView]] = {}
+    # every running extension's live fields, by key (distokoloshe/extend/live.py)
+    live: dict[str, Any] = {}
     # why this tab was refused (too many tabs, server full), or ""
     over_capacity: str = ""
 

@@ -11,7 +11,8 @@ import dataclasses
 
 import reflex as rx
 
-from distokoloshe import calls, livekit_admin, rooms, validation
+from distokoloshe import calls, extension_registry, livekit_admin, rooms, validation
+from distokoloshe.extension_spec import Hook, RoomEvent
 from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.state.call import CallState
 from distokoloshe.state.chat import ChatState
@@ -149,6 +150,8 @@ class RoomsState(SignedIn, rx.State):
             self.create_error = str(error)
             return None
         await hub.rooms_changed()
+        extension_registry.active().notify(Hook.ROOM_CREATED,
+                                           RoomEvent(entry.room.id, entry.room.name))
         await self._show(entry)
         return None
 
@@ -180,6 +183,7 @@ class RoomsState(SignedIn, rx.State):
             await self._refresh()
             return None
         await hub.rooms_changed()
+        extension_registry.active().notify(Hook.ROOM_DELETED, RoomEvent(room.id, room.name))
         if self.selected_room_id == room.id:
             await self._show(None)
         # Everyone still in the call is disconnected by LiveKit itself.
