@@ -6,6 +6,7 @@ import reflex as rx
 
 from distokoloshe.components.connection_check import connection_check_link
 from distokoloshe.components.connection_stats import stats_button
+from distokoloshe.components.extension_places import place
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import key_capture, keyboard_shortcuts
 from distokoloshe.components.livekit import (
@@ -26,6 +27,7 @@ from distokoloshe.components.screen_share import (
     share_settings,
 )
 from distokoloshe.components.voice import gate_settings, noise_fallback_note, noise_settings
+from distokoloshe.extension_spec import Place
 from distokoloshe.state.call import SHORTCUTS, CallState, ParticipantView
 from distokoloshe.state.devices import DevicesState, DeviceView
 from distokoloshe.state.preferences import PreferencesState
@@ -279,6 +281,7 @@ def device_settings() -> rx.Component:
                 preference_switch("Join and leave sounds", "join_leave_sounds",
                                   PreferencesState.join_leave_sounds),
                 error_callout(PreferencesState.preferences_error, test_id="preferences-error"),
+                place(Place.SETTINGS),
                 rx.heading("Keyboard shortcuts", size="2", as_="h3", margin_top="0.5em"),
                 rx.el.dl(*[rx.fragment(rx.el.dt(rx.code(key)), rx.el.dd(text))
                            for key, text in SHORTCUT_HELP], class_name="dtk-shortcuts"),
@@ -305,6 +308,7 @@ def control_bar() -> rx.Component:
         share_button(),
         share_settings(),
         device_settings(),
+        place(Place.CONTROL_BAR),
         control_button("Leave", "phone_off", [CallState.leave, ScreenShareState.stop_sharing],
                        color_scheme="red", shortcut="Shift+L"),
         spacing="2",
