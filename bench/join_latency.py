@@ -48,6 +48,24 @@ CLOCKS = """
   window.__benchPcTimes = [];
   window.addEventListener('click', (e) => { if (e.isTrusted) window.__benchClickAt = e.timeStamp; },
                           true);
+  // Where the app's time goes: when the click's event leaves on Reflex's websocket, and
+  // when the delta carrying the call's token comes back (frames are Socket.IO text).
+  window.__benchWs = [];
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data === 'string' && e.data.includes('"token_rx_state_"'))
+          window.__benchWs.push(['delta', performance.now()]);
+      });
+    }
+    send(data) {
+      if (typeof data === 'string' && data.includes('select_room'))
+        window.__benchWs.push(['event', performance.now()]);
+      return super.send(data);
+    }
+  };
   const Recorded = window.RTCPeerConnection;
   if (!Recorded) return;
   window.RTCPeerConnection = class extends Recorded {
@@ -71,7 +89,12 @@ async ({{before, eps, timeoutMs, pollMs}}) => {{
       const at = performance.now();
       const clickAt = window.__benchClickAt;
       const pc = window.__benchPcTimes.find((t) => clickAt !== null && t >= clickAt);
-      return {{at, clickAt, pcAt: pc === undefined ? null : pc, polls, value}};
+      const after = (kind) => {{
+        const found = (window.__benchWs || []).find(([k, t]) => k === kind && t >= clickAt);
+        return found ? found[1] : null;
+      }};
+      return {{at, clickAt, pcAt: pc === undefined ? null : pc, polls, value,
+               eventAt: after('event'), deltaAt: after('delta')}};
     }}
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }}
@@ -192,9 +215,12 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
         result = await page.evaluate(wait_for_rise, {"before": before, **rise_args})
         if result["at"] is None or result["clickAt"] is None:
             return {"ok": False, **result}
-        pc = result["pcAt"]
-        return {"ok": True, "ms": result["at"] - result["clickAt"],
-                "pc_ms": None if pc is None else pc - result["clickAt"], "polls": result["polls"]}
+        pc, click = result["pcAt"], result["clickAt"]
+        event, delta = result.get("eventAt"), result.get("deltaAt")
+        return {"ok": True, "ms": result["at"] - click,
+                "pc_ms": None if pc is None else pc - click, "polls": result["polls"],
+                "event_ms": None if event is None else event - click,
+                "delta_ms": None if delta is None else delta - click}
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -269,6 +295,18 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
     return {"results": results, "failures": failures}
 
 
+def breakdown(runs: list[dict]) -> list[str]:
+    """Click -> the event on Reflex's websocket -> the delta with the token -> the first
+    RTCPeerConnection (rendering, the call component's effect, E2EE, LiveKit's signalling)."""
+    full = [r for r in runs if None not in (r["event_ms"], r["delta_ms"], r["pc_ms"])]
+    if not full:
+        return ["  (not measured: no run saw the event, the delta and the connection)"]
+    steps = [("click -> event sent", [r["event_ms"] for r in full]),
+             ("event -> delta back", [r["delta_ms"] - r["event_ms"] for r in full]),
+             ("delta -> RTCPeerConnection", [r["pc_ms"] - r["delta_ms"] for r in full])]
+    return [f"  {name:26}{summary(values)['p50']:9.1f}" for name, values in steps]
+
+
 def report(data: dict, *, runs: int, warmup: int, elapsed: float) -> str:
     results, failures = data["results"], data["failures"]
     app = summary([r["ms"] for r in results["app"]])
@@ -292,6 +330,9 @@ def report(data: dict, *, runs: int, warmup: int, elapsed: float) -> str:
         f"{'app':28}{app_pc['p50']:9.1f}{app_pc['p95']:9.1f}{app_pc['mean']:9.1f}",
         f"{'floor':28}{floor_pc['p50']:9.1f}{floor_pc['p95']:9.1f}{floor_pc['mean']:9.1f}",
         f"{'app - floor (p50)':28}{app_pc['p50'] - floor_pc['p50']:9.1f}",
+        "",
+        "where the app's time to its RTCPeerConnection goes (ms, p50):",
+        *breakdown(results["app"]),
         "",
         f"wall time {elapsed:.0f} s",
     ]
