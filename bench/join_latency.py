@@ -39,6 +39,9 @@ ROOM_A, ROOM_B = "Bench A", "Bench B"
 EPSILON = 1e-5      # one 10 ms frame of the peer's tone (amplitude 0.3) adds roughly 1e-3
 POLL_MS = 20
 RUN_TIMEOUT_MS = 15_000
+# The app's steps from the click to its first RTCPeerConnection, as CLOCKS records them.
+STEPS = {"event": "event sent", "delta": "delta with the token back",
+         "worker": "E2EE worker made", "signal": "LiveKit signalling opened"}
 
 # Remembers when the last trusted click happened and when each RTCPeerConnection was made,
 # in the page's own clock (performance.now()). Installed after RECORD_PEER_CONNECTIONS.
@@ -55,6 +58,7 @@ CLOCKS = """
   window.WebSocket = class extends Socket {
     constructor(...args) {
       super(...args);
+      if (String(args[0]).includes('/rtc')) window.__benchWs.push(['signal', performance.now()]);
       this.addEventListener('message', (e) => {
         if (typeof e.data === 'string' && e.data.includes('"token_rx_state_"'))
           window.__benchWs.push(['delta', performance.now()]);
@@ -65,6 +69,10 @@ CLOCKS = """
         window.__benchWs.push(['event', performance.now()]);
       return super.send(data);
     }
+  };
+  const Thread = window.Worker;
+  window.Worker = class extends Thread {
+    constructor(...args) { super(...args); window.__benchWs.push(['worker', performance.now()]); }
   };
   const Recorded = window.RTCPeerConnection;
   if (!Recorded) return;
@@ -94,7 +102,8 @@ async ({{before, eps, timeoutMs, pollMs}}) => {{
         return found ? found[1] : null;
       }};
       return {{at, clickAt, pcAt: pc === undefined ? null : pc, polls, value,
-               eventAt: after('event'), deltaAt: after('delta')}};
+               eventAt: after('event'), deltaAt: after('delta'), workerAt: after('worker'),
+               signalAt: after('signal')}};
     }}
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }}
@@ -216,11 +225,11 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
         if result["at"] is None or result["clickAt"] is None:
             return {"ok": False, **result}
         pc, click = result["pcAt"], result["clickAt"]
-        event, delta = result.get("eventAt"), result.get("deltaAt")
+        since = {name: None if result.get(f"{name}At") is None
+                 else result[f"{name}At"] - click for name in STEPS}
         return {"ok": True, "ms": result["at"] - click,
                 "pc_ms": None if pc is None else pc - click, "polls": result["polls"],
-                "event_ms": None if event is None else event - click,
-                "delta_ms": None if delta is None else delta - click}
+                **{f"{name}_ms": value for name, value in since.items()}}
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -296,15 +305,16 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
 
 
 def breakdown(runs: list[dict]) -> list[str]:
-    """Click -> the event on Reflex's websocket -> the delta with the token -> the first
-    RTCPeerConnection (rendering, the call component's effect, E2EE, LiveKit's signalling)."""
-    full = [r for r in runs if None not in (r["event_ms"], r["delta_ms"], r["pc_ms"])]
+    """When, after the click, the event left on Reflex's websocket, the delta with the token
+    came back, the call component made its E2EE worker (after rendering and its effect),
+    opened LiveKit's signalling websocket, and made its first RTCPeerConnection."""
+    marks = [f"{name}_ms" for name in STEPS] + ["pc_ms"]
+    full = [r for r in runs if None not in (r[mark] for mark in marks)]
     if not full:
-        return ["  (not measured: no run saw the event, the delta and the connection)"]
-    steps = [("click -> event sent", [r["event_ms"] for r in full]),
-             ("event -> delta back", [r["delta_ms"] - r["event_ms"] for r in full]),
-             ("delta -> RTCPeerConnection", [r["pc_ms"] - r["delta_ms"] for r in full])]
-    return [f"  {name:26}{summary(values)['p50']:9.1f}" for name, values in steps]
+        return ["  (not measured: no run saw every step)"]
+    labels = [*STEPS.values(), "first RTCPeerConnection made"]
+    return [f"  {label:34}{summary([r[mark] for r in full])['p50']:9.1f}"
+            for mark, label in zip(marks, labels, strict=True)]
 
 
 def report(data: dict, *, runs: int, warmup: int, elapsed: float) -> str:
@@ -331,7 +341,7 @@ def report(data: dict, *, runs: int, warmup: int, elapsed: float) -> str:
         f"{'floor':28}{floor_pc['p50']:9.1f}{floor_pc['p95']:9.1f}{floor_pc['mean']:9.1f}",
         f"{'app - floor (p50)':28}{app_pc['p50'] - floor_pc['p50']:9.1f}",
         "",
-        "where the app's time to its RTCPeerConnection goes (ms, p50):",
+        "when each step of the app's join happened (ms after the click, p50):",
         *breakdown(results["app"]),
         "",
         f"wall time {elapsed:.0f} s",
