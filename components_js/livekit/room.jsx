@@ -42,6 +42,9 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
     ...REPORTED.map((name) => [RoomEvent[name], report]),
     [RoomEvent.EncryptionError, onEncryptionError],
     [RoomEvent.RoomMetadataChanged, onRoomMetadata],
+    // The signal connection's loss is the first sign (livekit-client tries a quiet resume
+    // before it says Reconnecting, which a dead server makes the user wait ~15 s for).
+    [RoomEvent.SignalReconnecting, () => emit("onConnection", "reconnecting")],
     [RoomEvent.Reconnecting, () => emit("onConnection", "reconnecting")],
     [RoomEvent.Reconnected, () => { emit("onConnection", "connected"); report(); }],
     [RoomEvent.Disconnected, (reason) => emit("onDisconnected", ...disconnectReason(lk, reason))],
