@@ -58,10 +58,26 @@ class AppProcess:
         return f"http://localhost:{self.public_port}"
 
     ready_path = "/"
+    # Set after the first start: that build's index page and when it was written, so a
+    # restart can serve it again instead of building it anew.
+    built: tuple[Path, float] | None = None
 
     def command(self) -> list[str]:
+        if self._build_is_ours():
+            # the backend alone, serving the build it made (SERVE_FRONTEND_BUILD, as
+            # `./tokoloshe up` runs it): a restart is the backend's, not the frontend's
+            return [str(REFLEX), "run", "--env", "prod", "--backend-only", "--backend-host",
+                    "127.0.0.1", "--backend-port", str(self.port)]
         return [str(REFLEX), "run", "--env", "prod", "--single-port", "--backend-host",
                 "127.0.0.1", "--backend-port", str(self.port), "--frontend-port", str(self.port)]
+
+    def _build_is_ours(self) -> bool:
+        """Whether the static build is still the one this app's first start made (nothing
+        else has built in the tree since)."""
+        if self.built is None:
+            return False
+        index, written = self.built
+        return index.is_file() and index.stat().st_mtime == written
 
     def migrate(self) -> None:
         subprocess.run([sys.executable, "-m", "distokoloshe.db"], cwd=ROOT, env=self.env,
@@ -70,9 +86,11 @@ class AppProcess:
     def start(self, timeout: float = 240.0) -> AppProcess:
         self.migrate()
         log = self.log_path.open("ab")
+        reuse = self._build_is_ours()
         self.process = subprocess.Popen(
             [*self.wrapper, *self.command()],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT, env={**self.env, **({"SERVE_FRONTEND_BUILD": "true"} if reuse else {})},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -82,12 +100,18 @@ class AppProcess:
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}{self.ready_path}",
                              timeout=2).status_code == 200:
+                    self._remember_build()
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"app did not start in {timeout} s; see {self.log_path}")
+
+    def _remember_build(self) -> None:
+        index = ROOT / ".web" / "build" / "client" / "index.html"
+        if self.built is None and type(self) is AppProcess and index.is_file():
+            self.built = (index, index.stat().st_mtime)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
