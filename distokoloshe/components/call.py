@@ -9,6 +9,7 @@ from distokoloshe.components.connection_stats import stats_button
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import key_capture, keyboard_shortcuts
 from distokoloshe.components.livekit import (
+    call_bridge,
     camera,
     device_list,
     live_kit_room,
@@ -27,6 +28,7 @@ from distokoloshe.components.screen_share import (
 )
 from distokoloshe.components.voice import gate_settings, noise_fallback_note, noise_settings
 from distokoloshe.state.call import SHORTCUTS, CallState, ParticipantView
+from distokoloshe.state.call_bridge import CallBridgeState
 from distokoloshe.state.devices import DevicesState, DeviceView
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.rooms import RoomsState
@@ -346,12 +348,16 @@ def call_parts() -> list[rx.Component]:
         remote_audio(
             gains=PreferencesState.gains,
             screen_gains=ScreenShareState.screen_gains,
+            clip_gains=CallBridgeState.clip_gains,
             deafened=CallState.deafened,
             output_device_id=DevicesState.audio_output_id,
             chimes=PreferencesState.join_leave_sounds,
         ),
         device_list(on_devices=DevicesState.set_devices),
         server_notices(on_notice=CallState.take_notice),
+        call_bridge(outbox=CallBridgeState.outbox, clip=CallBridgeState.clip,
+                    on_received=CallBridgeState.receive, on_sent=CallBridgeState.sent,
+                    on_clip=CallBridgeState.clip_result),
     ]
 
 
@@ -360,6 +366,7 @@ def call_panel() -> rx.Component:
     return live_kit_room(
         *call_parts(),
         error_callout(CallState.media_error, test_id="media-error"),
+        error_callout(CallBridgeState.clip_error, test_id="clip-error"),
         rx.cond(CallState.notice != "",
                 rx.callout(CallState.notice, icon="info", role="status",
                            data_testid="call-notice", width="100%")),
