@@ -5,11 +5,12 @@ import reflex as rx
 from reflex.environment import environment
 from reflex.utils.exec import get_frontend_mount
 
-from distokoloshe import log_hygiene, routes
+from distokoloshe import extension_registry, log_hygiene, routes
 from distokoloshe.api import api
 from distokoloshe.components.js import lazy_toaster
 from distokoloshe.pages.admin import admin_page
 from distokoloshe.pages.connection_check import connection_check_page
+from distokoloshe.pages.extension import extension_page
 from distokoloshe.pages.lobby import lobby_page
 from distokoloshe.pages.login import login_page
 from distokoloshe.pages.register import register_page
@@ -26,6 +27,10 @@ from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.session import SessionState
 
 log_hygiene.install()  # in every worker: no client token, JWT or control byte reaches a log
+# The extensions EXTENSIONS lists, imported and checked before any page is built: a clash
+# or a missing one stops the start here, with a message saying what to change.
+extensions = extension_registry.activate(get_settings().extensions,
+                                         reserved_routes=routes.RESERVED)
 # `./tokoloshe up` runs the backend alone on a static build it makes only when that build's
 # inputs changed, and has it serve the build (SERVE_FRONTEND_BUILD), as the single-port run
 # serves its own. Either way the backend serves the pages, so it also does nginx's part at
@@ -57,6 +62,13 @@ app.add_page(admin_page, route=routes.ADMIN, title="Admin · disTokoloshe",
 # Open to anyone, signed in or not: it runs before someone can join a call.
 app.add_page(connection_check_page, route=routes.CHECK,
              title="Connection check · disTokoloshe")
+
+# A signed-in extension page gets live fields as the lobby does (its tab counts as online).
+for _extension, page in extensions.pages():
+    app.add_page(extension_page(page), route=page.route, title=f"{page.title} · disTokoloshe",
+                 on_load=[*([] if page.public else [SessionState.require_signed_in,
+                                                     PresenceState.subscribe]),
+                          *([page.on_load] if page.on_load is not None else [])])
 
 # Each backend worker budgets every socket's events, and pushes presence to its lobby
 # sockets as deltas of PresenceState (and, to a tab whose session ended, a recheck), and

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from distokoloshe import extension_registry
 from distokoloshe.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -71,21 +72,33 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
-def alembic_config(url: str) -> AlembicConfig:
+def alembic_config(url: str, *, extension: str = "", versions: Path | None = None
+                   ) -> AlembicConfig:
     # Migrations live inside the package, so no alembic.ini sits at the repo root
     # and the installed wheel carries them.
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if extension:
+        # An extension's revisions, recorded in a version table of its own: its history
+        # never mixes with the core's, and turning it off leaves the core's untouched.
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", str(versions).replace("%", "%%"))
+        config.set_main_option("version_table", f"alembic_version_{extension}")
     return config
 
 
-def migrate(url: str | None = None) -> None:
-    """Bring the database to the newest schema. Safe to run on every start."""
-    url = url or get_settings().effective_database_url
+def migrate(url: str | None = None, *, extensions: str | None = None) -> None:
+    """Bring the database to the newest schema: the core's, then each listed extension's
+    (EXTENSIONS by default). Safe to run on every start."""
+    settings = get_settings()
+    url = url or settings.effective_database_url
     if url.startswith("sqlite:///"):
         _private_sqlite_file(url.removeprefix("sqlite:///"))
     command.upgrade(alembic_config(url), "head")
+    listed = settings.extensions if extensions is None else extensions
+    for name, versions in extension_registry.migration_dirs(listed).items():
+        command.upgrade(alembic_config(url, extension=name, versions=versions), "heads")
 
 
 if __name__ == "__main__":

@@ -165,10 +165,16 @@ class Active:
 
 
 def _check_clashes(extensions: Iterable[Extension], reserved_routes: Iterable[str]) -> None:
-    owners: dict[str, str] = {route: "the core" for route in reserved_routes}
+    reserved = tuple(reserved_routes)
+    owners: dict[str, str] = {route: "the core" for route in reserved}
     slots: dict[tuple[Place, str], str] = {}
     for extension in extensions:
         for page in extension.pages:
+            under = next((route for route in reserved
+                          if route != "/" and page.route.startswith(f"{route}/")), None)
+            if under is not None:
+                raise ExtensionError(f"Extension {extension.name!r} wants the route "
+                                     f"{page.route!r}, under the core's {under!r}.")
             owner = owners.setdefault(page.route, extension.name)
             if owner != extension.name:
                 raise ExtensionError(f"Extension {extension.name!r} wants the route "

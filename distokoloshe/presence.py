@@ -147,6 +147,7 @@ class PresenceStore(Protocol):
     async def publish(self, topics: Iterable[str]) -> None: ...
     async def set_live(self, key: str, value_json: str) -> None: ...
     async def live_values(self) -> dict[str, str]: ...
+    async def add_live(self, key: str, delta: int) -> int: ...
     def changes(self) -> AsyncIterator[frozenset[str]]: ...
     async def close(self) -> None: ...
 
@@ -249,6 +250,11 @@ class MemoryPresenceStore:
 
     async def live_values(self) -> dict[str, str]:
         return dict(self._live)
+
+    async def add_live(self, key: str, delta: int) -> int:
+        value = int(self._live.get(key, "0")) + delta
+        self._live[key] = str(value)
+        return value
 
     async def changes(self) -> AsyncIterator[frozenset[str]]:
         while True:

@@ -234,6 +234,10 @@ class RedisPresenceStore:
     async def live_values(self) -> dict[str, str]:
         return await self._redis.hgetall(f"{PREFIX}live")
 
+    async def add_live(self, key: str, delta: int) -> int:
+        # an integer's JSON is its decimal string, so Redis can add to it atomically
+        return int(await self._redis.hincrby(f"{PREFIX}live", key, delta))
+
     async def changes(self) -> AsyncIterator[frozenset[str]]:
         """Every worker's change notifications; after a lost connection, a resync."""
         delay = 0.5

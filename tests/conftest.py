@@ -7,6 +7,10 @@ import sys
 
 import pytest
 
+from tests.support.extensions import install_suite_extensions
+
+install_suite_extensions()  # before any suite imports the app
+
 pytest_plugins = ["tests.support.live_fixtures"]
 
 _exit_status: list[int] = []

@@ -6,6 +6,7 @@ import reflex as rx
 
 from distokoloshe.components.connection_check import connection_check_link
 from distokoloshe.components.connection_stats import stats_button
+from distokoloshe.components.extension_places import place
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import key_capture, keyboard_shortcuts
 from distokoloshe.components.livekit import (
@@ -27,6 +28,7 @@ from distokoloshe.components.screen_share import (
     share_settings,
 )
 from distokoloshe.components.voice import gate_settings, noise_fallback_note, noise_settings
+from distokoloshe.extension_spec import Place
 from distokoloshe.state.call import SHORTCUTS, CallState, ParticipantView
 from distokoloshe.state.call_bridge import CallBridgeState
 from distokoloshe.state.devices import DevicesState, DeviceView
@@ -281,6 +283,7 @@ def device_settings() -> rx.Component:
                 preference_switch("Join and leave sounds", "join_leave_sounds",
                                   PreferencesState.join_leave_sounds),
                 error_callout(PreferencesState.preferences_error, test_id="preferences-error"),
+                place(Place.SETTINGS),
                 rx.heading("Keyboard shortcuts", size="2", as_="h3", margin_top="0.5em"),
                 rx.el.dl(*[rx.fragment(rx.el.dt(rx.code(key)), rx.el.dd(text))
                            for key, text in SHORTCUT_HELP], class_name="dtk-shortcuts"),
@@ -307,6 +310,7 @@ def control_bar() -> rx.Component:
         share_button(),
         share_settings(),
         device_settings(),
+        place(Place.CONTROL_BAR),
         control_button("Leave", "phone_off", [CallState.leave, ScreenShareState.stop_sharing],
                        color_scheme="red", shortcut="Shift+L"),
         spacing="2",

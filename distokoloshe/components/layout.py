@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from distokoloshe import validation
+from distokoloshe.components.extension_places import menu_items
 from distokoloshe.components.forms import error_callout, labeled_input, submit_button
 from distokoloshe.components.theme import theme_toggle
 from distokoloshe.state.account import AccountState
@@ -49,6 +50,7 @@ def user_menu() -> rx.Component:
             rx.text("Signed in as @" + SessionState.username, size="1", color_scheme="gray",
                     padding_x="0.75em", padding_y="0.25em"),
             rx.menu.separator(),
+            *menu_items(),
             rx.menu.item("Change password",
                          on_select=AccountState.set_password_dialog(True)),
             rx.menu.separator(),

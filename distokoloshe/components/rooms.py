@@ -6,7 +6,9 @@ import reflex as rx
 
 from distokoloshe.components.call import call_panel
 from distokoloshe.components.chat import chat_panel, unread_badge
+from distokoloshe.components.extension_places import place
 from distokoloshe.components.forms import error_callout, labeled_input
+from distokoloshe.extension_spec import Place
 from distokoloshe.state.call import CallState
 from distokoloshe.state.presence import (
     MemberView,
@@ -251,6 +253,7 @@ def selected_room_panel() -> rx.Component:
             rx.flex(
                 rx.box(call_panel(), flex="1", min_width="0"),
                 chat_panel(),
+                place(Place.BESIDE_CALL),
                 direction=rx.breakpoints(initial="column", lg="row"),
                 gap="1.5em",
                 width="100%",

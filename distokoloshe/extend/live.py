@@ -31,3 +31,9 @@ class LiveField:
     async def publish(self, value: Any) -> None:
         """Sends `value` to every lobby tab (and keeps it for tabs that open later)."""
         await hub.publish_live(self.key, value)
+
+    async def add(self, delta: int = 1) -> int:
+        """For a field that counts: adds `delta` at once (no lost update when many tabs add
+        together, on any worker), sends the total to every lobby tab and returns it. The
+        count starts at 0, or at what `load()` read."""
+        return await hub.add_live(self.key, delta)

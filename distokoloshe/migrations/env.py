@@ -9,11 +9,13 @@ from distokoloshe.db import make_engine
 
 target_metadata = SQLModel.metadata
 url = context.config.get_main_option("sqlalchemy.url")
+# an extension's revisions keep their own table (db.alembic_config)
+version_table = context.config.get_main_option("version_table") or "alembic_version"
 
 
 def run_offline() -> None:
     context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, version_table=version_table)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -33,7 +35,7 @@ def run_online() -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True)
+                          render_as_batch=True, version_table=version_table)
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:

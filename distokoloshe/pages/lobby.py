@@ -2,11 +2,13 @@ import reflex as rx
 
 from distokoloshe import routes
 from distokoloshe.components.chat import chat_signals
+from distokoloshe.components.extension_places import place
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import account_theme
 from distokoloshe.components.layout import app_header
 from distokoloshe.components.people import over_capacity_notice, people_panel
 from distokoloshe.components.rooms import room_list, selected_room_panel
+from distokoloshe.extension_spec import Place
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
@@ -29,6 +31,7 @@ def lobby_page() -> rx.Component:
                 room_list(),
                 rx.divider(margin_y="1em"),
                 people_panel(),
+                place(Place.LOBBY_SIDEBAR),
                 rx.cond(SessionState.is_admin,
                         rx.link(rx.icon("shield", size=16, aria_hidden="true"), "Server admin",
                                 href=routes.ADMIN, display="inline-flex", align_items="center",

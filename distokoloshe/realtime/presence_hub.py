@@ -260,6 +260,14 @@ class PresenceHub:
             await self.store.set_live(key, encode_json(value))
             await self.store.publish({f"{LIVE_PREFIX}{key}"})
 
+    async def add_live(self, key: str, delta: int) -> int:
+        """Adds to an integer live field at once for every worker; returns its new value."""
+        if not self.running:
+            return 0
+        value = await self.store.add_live(key, delta)
+        await self.store.publish({f"{LIVE_PREFIX}{key}"})
+        return value
+
     async def calls_of(self, identity: str) -> list[str]:
         """The LiveKit rooms whose call presence has `identity` in."""
         if not self.running:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import secrets
 import time
 
 import pytest
@@ -248,3 +250,25 @@ async def test_seen_event_ids_are_shared_by_the_workers_and_expire(workers):
         assert 0 < ttl <= presence.SEEN_EVENT_SECONDS
         assert 0 < await one._redis.ttl(f"dtk:presence:ledger:{ROOM}") <= \
             presence.SEEN_EVENT_SECONDS
+
+
+async def test_live_fields_are_shared_and_counted_without_lost_updates(workers):
+    one, two = workers
+    key = f"waves.count{secrets.token_hex(2)}"
+    await one.set_live("board.title", '"Open mic"')
+    # every worker adds at once; each add lands exactly once
+    totals = await asyncio.gather(*(store.add_live(key, 1) for store in (one, two) * 10))
+    assert sorted(totals) == list(range(1, 21))
+    values = await two.live_values()
+    assert values["board.title"] == '"Open mic"'
+    assert json.loads(values[key]) == 20
+
+
+async def test_a_live_topic_travels_and_a_malformed_one_is_dropped(workers):
+    one, two = workers
+    changes = two.changes()
+    waiting = asyncio.ensure_future(anext(changes))
+    await asyncio.sleep(0.2)  # let the subscriber start listening
+    await one.publish({"live:waves.count", "live:../x", "live:Waves.count"})
+    assert await asyncio.wait_for(waiting, 5) == {"live:waves.count"}
+    await changes.aclose()

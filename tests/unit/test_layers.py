@@ -201,6 +201,8 @@ RULES = {
     "api": ([f"{P}.api"], [f"{P}.state"]),
     "state": (modules_within(ROOT, P, f"{P}.state"), [f"{P}.components", f"{P}.pages"]),
     "components": (modules_within(ROOT, P, f"{P}.components"), [f"{P}.pages"]),
+    # the extension API: what extensions import; it reaches down, never up into pages
+    "extend": (modules_within(ROOT, P, f"{P}.extend"), [f"{P}.pages", f"{P}.app"]),
 }
 
 
@@ -218,6 +220,33 @@ def test_layer_imports_only_what_it_may(graph, layer):
     if found:
         pytest.fail(f"the {layer} layer may not import {', '.join(forbidden)}, but:\n"
                     + _report(found, ROOT), pytrace=False)
+
+
+def extension_imports_beyond_the_api(graph: list[Import], package: str) -> list[Import]:
+    """Imports by a built-in extension of anything of the core but `<package>.extend`, and
+    imports by the core of any built-in extension (they load by name, when listed)."""
+    builtins, api = f"{package}.extensions", f"{package}.extend"
+    found = []
+    for edge in graph:
+        if not _is_within(edge.target, package) or edge.target == builtins:
+            continue
+        if _is_within(edge.source, builtins):
+            own = ".".join(edge.source.split(".")[:3])   # <package>.extensions.<name>
+            if not (_is_within(edge.target, api) or _is_within(edge.target, own)):
+                found.append(edge)
+        elif _is_within(edge.target, builtins):
+            found.append(edge)
+    return found
+
+
+def test_extensions_use_only_the_extension_api(graph):
+    examples = ROOT / "docs" / "examples"
+    graph = graph + [edge for path in sorted(examples.glob("*.py"))
+                     for edge in imports_in(f"{PACKAGE}.extensions.{path.stem}", path, ())]
+    found = extension_imports_beyond_the_api(graph, PACKAGE)
+    if found:
+        pytest.fail(f"an extension may import only {PACKAGE}.extend of the core, and the core "
+                    "no extension:\n" + _report(found, ROOT), pytrace=False)
 
 
 def test_states_import_each_other_without_a_cycle(graph):
@@ -276,6 +305,7 @@ def test_the_checks_find_a_cycle_a_late_import_and_a_forbidden_one(tmp_path):
         found[0], tmp_path)
 
     late = function_level_imports(graph, "pkg")
+    assert extension_imports_beyond_the_api(graph, "pkg") == []
     assert [(f.where(tmp_path), f.target) for f in late] == [("pkg/state/c.py:5", "pkg.state.a")]
 
     assert domain_modules(tmp_path, "pkg") == ["pkg", "pkg.rooms", "pkg.migrations.env"]
@@ -303,3 +333,20 @@ def test_a_clean_package_passes(tmp_path):
     graph = import_graph(tmp_path, "pkg")
     assert cycles(graph, "pkg.state") == []
     assert function_level_imports(graph, "pkg") == []
+
+
+def test_the_extension_check_finds_an_extension_reaching_into_the_core(tmp_path):
+    _write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/rooms.py": "from pkg.extensions.board import extension\n",  # the core may not
+        "pkg/extend/__init__.py": "",
+        "pkg/extensions/__init__.py": "",
+        "pkg/extensions/board/__init__.py": "from pkg.extend import Extension\n"
+                                            "from pkg.extensions.board import clips\n",
+        "pkg/extensions/board/clips.py": "from pkg.state.session import SignedIn\n",
+    })
+    found = extension_imports_beyond_the_api(import_graph(tmp_path, "pkg"), "pkg")
+    assert [(edge.source, edge.target) for edge in found] == [
+        ("pkg.extensions.board.clips", "pkg.state.session"),
+        ("pkg.rooms", "pkg.extensions.board"),
+    ]

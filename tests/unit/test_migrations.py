@@ -60,13 +60,26 @@ def test_migrating_twice_is_harmless_and_keeps_data(db_url):
     assert _current_revision(db_url) == _head()
 
 
+CORE_TABLES = frozenset(
+    model.__tablename__ for model in vars(models).values()
+    if isinstance(model, type) and issubclass(model, SQLModel) and hasattr(model, "__table__"))
+
+
+def _core_only(_object, name, type_, _reflected, _compare_to) -> bool:
+    # An extension this process imported (the hostile-client suite imports the app with the
+    # suite's extensions) adds its tables to the same metadata; they have migrations of
+    # their own, checked with the extension.
+    return type_ != "table" or name in CORE_TABLES
+
+
 def test_migrated_schema_matches_the_models(db_url):
     db.migrate(db_url)
     engine = db.make_engine(db_url)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True})
+                connection, opts={"compare_type": True, "render_as_batch": True,
+                                  "include_object": _core_only})
             differences = compare_metadata(context, SQLModel.metadata)
     finally:
         engine.dispose()
