@@ -365,9 +365,35 @@ def call_parts() -> list[rx.Component]:
     ]
 
 
-def call_panel() -> rx.Component:
-    """Always mounted in the lobby; it connects only while a room's call is joined."""
+def call_panel(*beside: rx.Component) -> rx.Component:
+    """Always mounted in the lobby; it connects only while a room's call is joined.
+
+    `beside` (the chat, the extensions' panels) sits inside the call's room too, so what
+    they show of the call (a clip's level meter) can read it; the room adds no element,
+    so the call's box and `beside` lay out as siblings of whatever holds the panel."""
     return live_kit_room(
+        rx.box(call_view(), flex="1", min_width="0"),
+        *beside,
+        server_url=CallState.server_url,
+        token=CallState.token,
+        e2ee_key=CallState.e2ee_key,
+        e2ee_key_index=CallState.e2ee_key_index,
+        e2ee_required=CallState.encryption_required,
+        on_connection=CallState.set_connection,
+        # a call that ends for good also ends a share, and the lobby's list may have changed
+        on_disconnected=lambda reason, final: [CallState.set_disconnected(reason, final),
+                                               ScreenShareState.call_ended(final),
+                                               RoomsState.refresh_rooms],
+        on_participants=CallState.set_participants,
+        on_encryption=CallState.set_encryption,
+        on_key_epoch=CallState.update_room_key,
+        on_error=lambda code, detail: CallState.set_media_error("call", code, detail),
+    )
+
+
+def call_view() -> rx.Component:
+    """The call's parts and everything it shows, inside call_panel's room."""
+    return rx.fragment(
         *call_parts(),
         error_callout(CallState.media_error, test_id="media-error"),
         error_callout(CallBridgeState.clip_error, test_id="clip-error"),
@@ -412,18 +438,4 @@ def call_panel() -> rx.Component:
                           size="3"),
             ),
         ),
-        server_url=CallState.server_url,
-        token=CallState.token,
-        e2ee_key=CallState.e2ee_key,
-        e2ee_key_index=CallState.e2ee_key_index,
-        e2ee_required=CallState.encryption_required,
-        on_connection=CallState.set_connection,
-        # a call that ends for good also ends a share, and the lobby's list may have changed
-        on_disconnected=lambda reason, final: [CallState.set_disconnected(reason, final),
-                                               ScreenShareState.call_ended(final),
-                                               RoomsState.refresh_rooms],
-        on_participants=CallState.set_participants,
-        on_encryption=CallState.set_encryption,
-        on_key_epoch=CallState.update_room_key,
-        on_error=lambda code, detail: CallState.set_media_error("call", code, detail),
     )

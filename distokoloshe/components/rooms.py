@@ -251,9 +251,7 @@ def selected_room_panel() -> rx.Component:
                 wrap="wrap",
             ),
             rx.flex(
-                rx.box(call_panel(), flex="1", min_width="0"),
-                chat_panel(),
-                place(Place.BESIDE_CALL),
+                call_panel(chat_panel(), place(Place.BESIDE_CALL)),
                 direction=rx.breakpoints(initial="column", lg="row"),
                 gap="1.5em",
                 width="100%",
