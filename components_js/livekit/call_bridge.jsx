@@ -1,17 +1,19 @@
 // The call bridge: what extensions send into the call and play into it, with no JavaScript
 // of their own. Inside LiveKitRoom.
 // - Data: each outbox entry {seq, topic, payload} goes to everyone else in the call on its
-//   topic ("ext:<extension>:<topic>"), encrypted with the call's key when the call is
-//   (LiveKitRoom's `encryption` option). What another participant sends on an "ext:" topic
-//   is passed on with the identity and name LiveKit attached to the packet; packets without
-//   a participant (the server's) and, in an encrypted call, packets sent in the clear, are
-//   dropped.
+//   topic ("ext:<extension>:<topic>"), sealed with a key derived from the room's key when
+//   the call has one (bridge_crypto.js). What another participant sends on an "ext:" topic
+//   is passed on with the identity and name LiveKit attached to the packet. Dropped: packets
+//   without a participant (the server's), too large, and in a call with a key, any that
+//   the key (or the one before it) does not open.
 // - Clips: {seq, extension, url} (a base64 data URL) is decoded and played into a track of
 //   its own, "clip:<extension>", published on first use and kept for the rest of the call.
 import { useEffect, useRef } from "react";
+import { bridgeKey, seal, unseal } from "./bridge_crypto.js";
 import { emitter, useRoom } from "./context.js";
 
 const MAX_PAYLOAD = 4096;
+const SEALING = 28; // the IV and the GCM tag
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -57,7 +59,7 @@ async function playClip(lk, room, audio, tracks, { extension, url }) {
   return "playing";
 }
 
-export function CallBridge({ outbox, clip, onReceived, onSent, onClip }) {
+export function CallBridge({ e2eeKey, outbox, clip, onReceived, onSent, onClip }) {
   const { lk, room, audio } = useRoom("CallBridge");
   const events = useRef({});
   events.current = { onReceived, onSent, onClip };
@@ -65,15 +67,24 @@ export function CallBridge({ outbox, clip, onReceived, onSent, onClip }) {
   const sent = useRef(0);
   const played = useRef(0);
   const tracks = useRef(new Map()); // extension -> { destination, published }
+  // [current, previous] keys, so messages sealed just before a key change still open
+  const keys = useRef({ passphrase: null, derived: Promise.resolve([]) });
+  if (keys.current.passphrase !== (e2eeKey || "")) {
+    const before = keys.current.derived;
+    keys.current = { passphrase: e2eeKey || "", derived: bridgeKey(e2eeKey).then(
+      (key) => before.then((old) => (key ? [key, ...old.slice(0, 1)] : []))) };
+  }
 
   useEffect(() => {
     if (!room) return undefined;
-    const onData = (payload, participant, _kind, topic, encryption) => {
+    const onData = async (payload, participant, _kind, topic) => {
       if (!participant || typeof topic !== "string" || !topic.startsWith("ext:")) return;
-      if (payload.byteLength > MAX_PAYLOAD) return;
-      if (room.isE2EEEnabled && encryption === lk.Encryption_Type.NONE) return;
-      emit("onReceived", topic, participant.identity, participant.name || "",
-        decoder.decode(payload));
+      if (payload.byteLength > MAX_PAYLOAD + SEALING) return;
+      const { identity, name } = participant; // as LiveKit attached them to the packet
+      const open = await keys.current.derived;
+      const plain = open.length ? await unseal(open, topic, payload) : payload;
+      if (!plain || plain.byteLength > MAX_PAYLOAD) return;
+      emit("onReceived", topic, identity, name || "", decoder.decode(plain));
     };
     room.on(lk.RoomEvent.DataReceived, onData);
     const published = tracks.current;
@@ -93,9 +104,13 @@ export function CallBridge({ outbox, clip, onReceived, onSent, onClip }) {
     if (pending.length === 0) return;
     sent.current = Math.max(...pending.map((message) => message.seq));
     const last = sent.current;
-    Promise.allSettled(pending.map((message) => room.localParticipant.publishData(
-      encoder.encode(message.payload), { reliable: true, topic: message.topic })))
-      .then(() => emit("onSent", last));
+    const send = async ({ topic, payload }) => {
+      const [key] = await keys.current.derived;
+      const bytes = encoder.encode(payload);
+      const data = key ? await seal(key, topic, bytes) : bytes;
+      await room.localParticipant.publishData(data, { reliable: true, topic });
+    };
+    Promise.allSettled(pending.map(send)).then(() => emit("onSent", last));
   }, [room, outbox]);
 
   useEffect(() => {

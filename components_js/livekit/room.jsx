@@ -23,8 +23,7 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
   const { RoomEvent } = lk;
   const { e2ee } = encryption;
   const undecryptable = new Set();
-  // `encryption`, not the older `e2ee`: data messages are encrypted with the same key too
-  const room = new lk.Room({ adaptiveStream: true, dynacast: true, encryption: e2ee });
+  const room = new lk.Room({ adaptiveStream: true, dynacast: true, e2ee });
   const audio = new AudioGraph();
   const report = () => emit("onParticipants", describeParticipants(room, undecryptable));
   const onEncryptionError = (error, participant) => {

@@ -359,7 +359,8 @@ def call_parts() -> list[rx.Component]:
         ),
         device_list(on_devices=DevicesState.set_devices),
         server_notices(on_notice=CallState.take_notice),
-        call_bridge(outbox=CallBridgeState.outbox, clip=CallBridgeState.clip,
+        call_bridge(e2ee_key=CallState.e2ee_key, outbox=CallBridgeState.outbox,
+                    clip=CallBridgeState.clip,
                     on_received=CallBridgeState.receive, on_sent=CallBridgeState.sent,
                     on_clip=CallBridgeState.clip_result),
     ]

@@ -203,9 +203,11 @@ class ServerNotices(rx.Component):
 class CallBridge(rx.Component):
     """Carries extensions' data messages and clips into the call (state/call_bridge.py).
 
-    Each `outbox` entry goes to everyone else in the call on its topic, then on_sent(seq)
-    says up to which it went. What another participant sends on an "ext:" topic comes out
-    as on_received(topic, identity, name, payload), the sender as LiveKit attached it.
+    Each `outbox` entry goes to everyone else in the call on its topic, sealed with a key
+    derived from `e2ee_key` when there is one, then on_sent(seq) says up to which it went.
+    What another participant sends on an "ext:" topic (and, with a key, only what it opens)
+    comes out as on_received(topic, identity, name, payload), the sender as LiveKit
+    attached it.
     `clip` is decoded and played on the extension's own track, "clip:<extension>";
     on_clip(seq, code) follows: "playing", "undecodable" or "not_published"."""
 
@@ -213,6 +215,7 @@ class CallBridge(rx.Component):
     tag = "CallBridge"
     lib_dependencies: list[str] = [LIVEKIT_CLIENT]
 
+    e2ee_key: rx.Var[str]
     outbox: rx.Var[list[OutgoingData]]
     clip: rx.Var[ClipToPlay]
 

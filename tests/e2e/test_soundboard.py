@@ -18,9 +18,18 @@ import pytest
 from playwright.async_api import Page, expect
 from sqlmodel import Session, func, select
 
+from distokoloshe import e2ee
 from distokoloshe.db import make_engine
 from distokoloshe.extensions.soundboard.models import SoundboardClip
-from tests.e2e.test_calls import _join_new_room, _join_room, _lookup, _python_peer, _tile
+from tests.e2e.test_calls import (
+    _join_new_room,
+    _join_room,
+    _lookup,
+    _python_peer,
+    _settings,
+    _tile,
+)
+from tests.support.call_bridge import seal, unseal
 from tests.support.identities import next_client_address
 from tests.support.live_fixtures import ContextOpener, account_maker
 from tests.support.peer import SAMPLE_RATE, TonePeer, write_wav
@@ -42,6 +51,7 @@ class Call:
     packets: dict[str, list]           # "peer" / "plain" -> [(topic, data, sender identity)]
     title: str
     app: object
+    room_key: str
 
     @property
     def clip_track(self) -> str:
@@ -87,7 +97,8 @@ async def call(browser, app, livekit, tmp_path_factory):
             username, room_name = await _join_new_room(player, create, "Player")
             await _join_room(listener, create, "Listener", room_name)
             await expect(_tile(listener, "Player")).to_be_visible(timeout=20_000)
-            player_user, _ = _lookup(app, username, room_name)
+            player_user, room = _lookup(app, username, room_name)
+            room_key = e2ee.current_room_key(room, settings=_settings(livekit, app))
             peer, _ = await _python_peer(app, livekit, create, room_name, name="Peer hears")
             peers.append(peer)
             plain, _ = await _python_peer(app, livekit, create, room_name, key=None,
@@ -101,7 +112,8 @@ async def call(browser, app, livekit, tmp_path_factory):
         await _upload(player, tone, title)
         # the list is live: the other browser shows the new clip by itself
         await expect(listener.get_by_role("button", name=f"Play {title}")).to_be_visible()
-        yield Call(player, listener, str(player_user.id), peer, plain, packets, title, app)
+        yield Call(player, listener, str(player_user.id), peer, plain, packets, title, app,
+                   room_key)
     finally:
         for peer in peers:
             await peer.close()
@@ -150,27 +162,37 @@ async def test_a_peer_without_the_key_decodes_nothing_of_the_clip_or_the_message
     assert tonal_share(call.peer) > 0.5
     assert call.plain.frames(call.clip_track, since) > 0, "the plain peer got no clip track"
     assert tonal_share(call.plain) < 0.05, f"{tonal_share(call.plain):.0%} of frames decoded"
-    sent = [json.loads(data) for topic, data, who in call.packets["peer"]
+    # the played message: sealed with the room's key, so only a key holder reads it
+    sent = [json.loads(unseal(call.room_key, topic, data))
+            for topic, data, who in call.packets["peer"]
             if topic == TOPIC and who == call.player_id]
     assert sent and sent[-1]["title"] == call.title
-    assert [p for p in call.packets["plain"] if p[0] == TOPIC] == []
+    seen_plain = [data for topic, data, _ in call.packets["plain"] if topic == TOPIC]
+    assert seen_plain, "the plain peer got no message to try"
+    assert all(call.title.encode() not in data for data in seen_plain)
 
 
 async def test_a_forged_sender_is_shown_as_who_really_sent_it(call):
     played = _panel(call.listener).get_by_test_id("soundboard-played")
     forged = {"clip": 1, "title": "Forgery", "sender": "Player", "sender_name": "Player",
               "sender_id": int(call.player_id)}
-    # in an encrypted call, a message sent in the clear is not believed at all
-    await call.plain.room.local_participant.publish_data(
-        json.dumps({**forged, "title": "Cleartext"}), topic=TOPIC)
-    await call.peer.room.local_participant.publish_data(json.dumps(forged), topic=TOPIC)
+    await call.peer.room.local_participant.publish_data(
+        seal(call.room_key, TOPIC, json.dumps(forged).encode()), topic=TOPIC)
     await expect(played).to_have_text("Peer hears played Forgery")
     await expect(_panel(call.player).get_by_test_id("soundboard-played")).to_have_text(
         "Peer hears played Forgery")
-    await call.peer.room.local_participant.publish_data(b"\xff not json {", topic=TOPIC)
     await call.peer.room.local_participant.publish_data(
-        json.dumps({**forged, "title": "Second"}), topic=TOPIC)
+        seal(call.room_key, TOPIC, b"\xff not json {"), topic=TOPIC)
+    await call.peer.room.local_participant.publish_data(
+        seal(call.room_key, TOPIC, json.dumps({**forged, "title": "Second"}).encode()),
+        topic=TOPIC)
     await expect(played).to_have_text("Peer hears played Second")  # junk broke nothing
+
+    # in an encrypted call, a message the room's key did not seal is not believed at all
+    await call.plain.room.local_participant.publish_data(
+        json.dumps({**forged, "title": "Cleartext"}), topic=TOPIC)
+    await asyncio.sleep(2)
+    await expect(played).to_have_text("Peer hears played Second")
 
 
 async def test_uploads_that_are_not_short_audio_are_refused_and_nothing_is_stored(
