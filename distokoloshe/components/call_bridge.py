@@ -24,7 +24,7 @@ def clip_volume(extension: str, identity: rx.Var[str], name: rx.Var[str]) -> rx.
                 type="range", min=0, max=200, step=5, default_value=volume,
                 on_change=lambda value: CallBridgeState.set_clip_volume(identity,
                                                                         value).debounce(150),
-                aria_label="Clip volume for " + name,
+                aria_label=name + "'s clips, volume",
                 disabled=muted,
                 class_name="dtk-volume",
             ),
@@ -32,7 +32,7 @@ def clip_volume(extension: str, identity: rx.Var[str], name: rx.Var[str]) -> rx.
             rx.icon_button(
                 rx.cond(muted, rx.icon("volume_x", size=16), rx.icon("volume_2", size=16)),
                 on_click=CallBridgeState.toggle_clips_muted(identity),
-                aria_label="Mute clips from " + name + " for me",
+                aria_label="Mute " + name + "'s clips for me",
                 aria_pressed=muted,
                 variant=rx.cond(muted, "solid", "soft"),
                 color_scheme=rx.cond(muted, "red", "gray"),
@@ -41,7 +41,7 @@ def clip_volume(extension: str, identity: rx.Var[str], name: rx.Var[str]) -> rx.
             width="100%", align="center", spacing="2",
         ),
         participant_level(identity=identity + f"#clip:{extension}",
-                          aria_label="Clip level of " + name, class_name="dtk-level"),
+                          aria_label=name + "'s clips, level", class_name="dtk-level"),
         width="100%", spacing="1",
     )
 

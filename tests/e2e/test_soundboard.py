@@ -131,7 +131,7 @@ async def _play(call: Call) -> float:
 
 
 async def _clip_level(page: Page, seconds: float) -> float:
-    meter = page.get_by_role("meter", name="Clip level of Player")
+    meter = page.get_by_role("meter", name="Player's clips, level")
     loudest = 0.0
     for _ in range(int(seconds * 10)):
         loudest = max(loudest, float(await meter.get_attribute("data-rms") or 0))
@@ -218,7 +218,7 @@ async def test_uploads_that_are_not_short_audio_are_refused_and_nothing_is_store
 
 
 async def test_the_listeners_slider_at_zero_silences_the_players_clips(call):
-    slider = call.listener.get_by_role("slider", name="Clip volume for Player")
+    slider = call.listener.get_by_role("slider", name="Player's clips, volume")
     await slider.focus()
     await slider.press("Home")
     await asyncio.sleep(0.6)  # the debounced change and the gain's ramp

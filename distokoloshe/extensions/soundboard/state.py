@@ -49,8 +49,9 @@ clips = LiveField(f"{NAME}.clips", [], load=store.clip_list, type_=list[ClipEntr
 
 
 def _wanted_id(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
-        else None
+    """A clip id as the database can hold one (a crafted 2**64 is no id)."""
+    return (value if isinstance(value, int) and not isinstance(value, bool)
+            and 0 < value < 2**31 else None)
 
 
 class SoundboardState(SignedIn, rx.State):
