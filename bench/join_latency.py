@@ -6,12 +6,18 @@ room B ("Connected"), then clicks room A; the clock stops when the summed `total
 of the page's received audio (getStats, polled every ~20 ms inside the page) rises above its
 value before the click.
 
-The floor, in the same run and alternated with the app: a bare HTML page on a loopback static
-server loads livekit-client's UMD build and, on a button click, does `new LivekitClient.Room()`
-and `room.connect(url, token)` with a token minted beforehand for room A, attaching the
-subscribed audio track; the same clock, then `room.disconnect()`.
+The floors, in the same run and alternated with the app: a bare HTML page on a loopback
+static server loads livekit-client's UMD build and, on a button click, does
+`new LivekitClient.Room()` with E2EE (the same room key, the same worker) and
+`room.connect(url, token)` with a token minted beforehand for room A, attaching the
+subscribed audio track; the same clock, then `room.disconnect()`. The second floor also
+publishes its (fake) microphone once connected, as the app does, so the ratio to it is the
+app's own overhead.
 
-    .venv/bin/python -m bench.join_latency [--runs 20] [--warmup 1]
+Cold joins, reported apart: a new browser context (nothing cached) signs in a new account,
+whose lobby has no call yet, so livekit-client is not loaded, and clicks room A once.
+
+    .venv/bin/python -m bench.join_latency [--runs 20] [--warmup 1] [--cold 3]
 """
 
 from __future__ import annotations
@@ -39,6 +45,11 @@ ROOM_A, ROOM_B = "Bench A", "Bench B"
 EPSILON = 1e-5      # one 10 ms frame of the peer's tone (amplitude 0.3) adds roughly 1e-3
 POLL_MS = 20
 RUN_TIMEOUT_MS = 15_000
+COLD_ROLES = tuple(f"cold{n}" for n in range(1, 11))
+KINDS = ("app", "floor", "floor_publish")
+# The app's steps from the click to its first RTCPeerConnection, as CLOCKS records them.
+STEPS = {"event": "event sent", "delta": "delta with the token back",
+         "worker": "E2EE worker made", "signal": "LiveKit signalling opened"}
 
 # Remembers when the last trusted click happened and when each RTCPeerConnection was made,
 # in the page's own clock (performance.now()). Installed after RECORD_PEER_CONNECTIONS.
@@ -48,6 +59,29 @@ CLOCKS = """
   window.__benchPcTimes = [];
   window.addEventListener('click', (e) => { if (e.isTrusted) window.__benchClickAt = e.timeStamp; },
                           true);
+  // Where the app's time goes: when the click's event leaves on Reflex's websocket, and
+  // when the delta carrying the call's token comes back (frames are Socket.IO text).
+  window.__benchWs = [];
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      if (String(args[0]).includes('/rtc')) window.__benchWs.push(['signal', performance.now()]);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data === 'string' && e.data.includes('"token_rx_state_"'))
+          window.__benchWs.push(['delta', performance.now()]);
+      });
+    }
+    send(data) {
+      if (typeof data === 'string' && data.includes('select_room'))
+        window.__benchWs.push(['event', performance.now()]);
+      return super.send(data);
+    }
+  };
+  const Thread = window.Worker;
+  window.Worker = class extends Thread {
+    constructor(...args) { super(...args); window.__benchWs.push(['worker', performance.now()]); }
+  };
   const Recorded = window.RTCPeerConnection;
   if (!Recorded) return;
   window.RTCPeerConnection = class extends Recorded {
@@ -71,7 +105,13 @@ async ({{before, eps, timeoutMs, pollMs}}) => {{
       const at = performance.now();
       const clickAt = window.__benchClickAt;
       const pc = window.__benchPcTimes.find((t) => clickAt !== null && t >= clickAt);
-      return {{at, clickAt, pcAt: pc === undefined ? null : pc, polls, value}};
+      const after = (kind) => {{
+        const found = (window.__benchWs || []).find(([k, t]) => k === kind && t >= clickAt);
+        return found ? found[1] : null;
+      }};
+      return {{at, clickAt, pcAt: pc === undefined ? null : pc, polls, value,
+               eventAt: after('event'), deltaAt: after('delta'), workerAt: after('worker'),
+               signalAt: after('signal')}};
     }}
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }}
@@ -90,7 +130,7 @@ FLOOR_PAGE = """<!doctype html>
   let room = null;
   window.__benchNext = null;
   document.getElementById('join').addEventListener('click', () => {
-    const { url, token, key } = window.__benchNext;
+    const { url, token, key, publish } = window.__benchNext;
     // Encrypted like the app, with the same room key, so the floor does the same work.
     const keyProvider = new LivekitClient.ExternalE2EEKeyProvider();
     const worker = new Worker('/livekit-client.e2ee.worker.js');
@@ -101,7 +141,10 @@ FLOOR_PAGE = """<!doctype html>
     keyProvider.setKey(key)
       .then(() => room.connect(url, token))
       .then(() => room.setE2EEEnabled(true))
-      .then(() => room.startAudio().catch(() => {}));
+      .then(() => {
+        room.startAudio().catch(() => {});
+        if (publish) room.localParticipant.setMicrophoneEnabled(true).catch(() => {});
+      });
   });
   window.benchLeave = async () => {
     if (!room) return;
@@ -148,12 +191,12 @@ class PeerThread:
 
 def seed(database_url: str) -> dict:
     """Three users (app browser, floor page, tone peer) and the two rooms, via domain code."""
-    return seed_accounts(database_url, ("app", "floor", "peer"),
+    return seed_accounts(database_url, ("app", "floor", "peer", *COLD_ROLES),
                          {"room_a": ROOM_A, "room_b": ROOM_B})
 
 
 async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *, runs: int,
-                  warmup: int) -> dict:
+                  warmup: int, cold: int) -> dict:
     from playwright.async_api import async_playwright, expect
 
     from distokoloshe import e2ee, livekit_tokens
@@ -170,8 +213,8 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
     users, room_a = seeded["users"], seeded["room_a"]
     wait_for_rise = wait_for_rise_js(INBOUND_AUDIO_ENERGY)
     rise_args = {"eps": EPSILON, "timeoutMs": RUN_TIMEOUT_MS, "pollMs": POLL_MS}
-    results: dict[str, list[dict]] = {"app": [], "floor": []}
-    failures = {"app": 0, "floor": 0}
+    results: dict[str, list[dict]] = {kind: [] for kind in (*KINDS, "cold")}
+    failures = dict.fromkeys((*KINDS, "cold"), 0)
 
     async def quiet_energy(page) -> float:
         """Waits (bounded) until nothing is received, so the rise comes from the new room."""
@@ -192,9 +235,12 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
         result = await page.evaluate(wait_for_rise, {"before": before, **rise_args})
         if result["at"] is None or result["clickAt"] is None:
             return {"ok": False, **result}
-        pc = result["pcAt"]
-        return {"ok": True, "ms": result["at"] - result["clickAt"],
-                "pc_ms": None if pc is None else pc - result["clickAt"], "polls": result["polls"]}
+        pc, click = result["pcAt"], result["clickAt"]
+        since = {name: None if result.get(f"{name}At") is None
+                 else result[f"{name}At"] - click for name in STEPS}
+        return {"ok": True, "ms": result["at"] - click,
+                "pc_ms": None if pc is None else pc - click, "polls": result["polls"],
+                **{f"{name}_ms": value for name, value in since.items()}}
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -234,28 +280,29 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
                 await floor_page.wait_for_function("() => typeof LivekitClient === 'object'")
                 join = floor_page.locator("#join")
 
-                async def floor_run() -> dict:
+                async def floor_run(publish: bool) -> dict:
                     token = livekit_tokens.mint_join_token(users["floor"], room_a,
                                                            settings=settings)
                     await floor_page.evaluate("(next) => { window.__benchNext = next; }",
                                               {"url": livekit.url, "token": token,
-                                               "key": room_key})
+                                               "key": room_key, "publish": publish})
                     try:
                         return await timed_click(floor_page, join)
                     finally:
                         await floor_page.evaluate("() => window.benchLeave()")
 
+                runners = {"app": app_run, "floor": lambda: floor_run(False),
+                           "floor_publish": lambda: floor_run(True)}
                 total = warmup + runs
                 for index in range(total):
-                    # Alternate which goes first, so neither always follows the other.
-                    order = (("app", app_run), ("floor", floor_run))
-                    if index % 2:
-                        order = order[::-1]
+                    # Rotate which goes first, so none always follows another.
+                    shift = index % len(KINDS)
+                    order = [(kind, runners[kind]) for kind in KINDS[shift:] + KINDS[:shift]]
                     for name, run in order:
                         result = await run()
                         label = "warm-up" if index < warmup else f"run {index - warmup + 1}"
                         shown = f"{result['ms']:7.1f} ms" if result["ok"] else "  no audio"
-                        print(f"  {label:>8} {name:<5} {shown}", file=sys.stderr, flush=True)
+                        print(f"  {label:>8} {name:<13} {shown}", file=sys.stderr, flush=True)
                         if index < warmup:
                             continue
                         if result["ok"]:
@@ -264,34 +311,75 @@ async def measure(app, livekit, seeded: dict, umd: bytes, e2ee_worker: bytes, *,
                             failures[name] += 1
                 await floor_context.close()
             await app_context.close()
+            for n in range(cold):
+                context = await browser.new_context(base_url=app.public_url)
+                for script in (RECORD_PEER_CONNECTIONS, CLOCKS):
+                    await context.add_init_script(script)
+                page = await context.new_page()
+                await log_in(page, users[COLD_ROLES[n]].username)
+                result = await timed_click(
+                    page, page.get_by_role("button", name=ROOM_A, exact=True))
+                shown = f"{result['ms']:7.1f} ms" if result["ok"] else "  no audio"
+                print(f"  cold {n + 1:>3} app {shown}", file=sys.stderr, flush=True)
+                if result["ok"]:
+                    results["cold"].append(result)
+                else:
+                    failures["cold"] += 1
+                await context.close()
         finally:
             await browser.close()
     return {"results": results, "failures": failures}
 
 
+def breakdown(runs: list[dict]) -> list[str]:
+    """When, after the click, the event left on Reflex's websocket, the delta with the token
+    came back, the call component made its E2EE worker (after rendering and its effect),
+    opened LiveKit's signalling websocket, and made its first RTCPeerConnection."""
+    marks = [f"{name}_ms" for name in STEPS] + ["pc_ms"]
+    full = [r for r in runs if None not in (r[mark] for mark in marks)]
+    if not full:
+        return ["  (not measured: no run saw every step)"]
+    labels = [*STEPS.values(), "first RTCPeerConnection made"]
+    return [f"  {label:34}{summary([r[mark] for r in full])['p50']:9.1f}"
+            for mark, label in zip(marks, labels, strict=True)]
+
+
 def report(data: dict, *, runs: int, warmup: int, elapsed: float) -> str:
     results, failures = data["results"], data["failures"]
-    app = summary([r["ms"] for r in results["app"]])
-    floor = summary([r["ms"] for r in results["floor"]])
-    app_pc = summary([r["pc_ms"] for r in results["app"] if r["pc_ms"] is not None])
-    floor_pc = summary([r["pc_ms"] for r in results["floor"] if r["pc_ms"] is not None])
+    stats = {kind: summary([r["ms"] for r in results[kind]]) for kind in results}
+    pcs = {kind: summary([r["pc_ms"] for r in results[kind] if r["pc_ms"] is not None])
+           for kind in results}
+    app = stats["app"]
+    labels = {"app": "app (Reflex lobby)", "floor": "floor (E2EE)",
+              "floor_publish": "floor (E2EE + microphone)", "cold": "app, cold first join"}
+
+    def row(kind: str) -> str:
+        got = stats[kind]
+        return (f"{labels[kind]:28}{got['p50']:9.1f}{got['p95']:9.1f}{got['mean']:9.1f}"
+                f"{got['n']:>4}/{got['n'] + failures[kind]}")
+
+    def ratio_row(floor: str) -> str:
+        other = stats[floor]
+        return (f"{'ratio to ' + labels[floor][:19]:28}{ratio(app['p50'], other['p50']):8.2f}x"
+                f"{ratio(app['p95'], other['p95']):8.2f}x{ratio(app['mean'], other['mean']):8.2f}x")
+
     lines = [
         "Join latency: click on a room -> first non-silent remote audio in Chromium (ms)",
-        f"{runs} runs each after {warmup} warm-up, app and floor alternated, "
+        f"{runs} runs each after {warmup} warm-up, the app and the floors rotated, "
         f"energy polled every {POLL_MS} ms in the page",
         "",
         f"{'':28}{'p50':>9}{'p95':>9}{'mean':>9}{'ok':>6}",
-        f"{'app (Reflex lobby)':28}{app['p50']:9.1f}{app['p95']:9.1f}{app['mean']:9.1f}"
-        f"{app['n']:>4}/{app['n'] + failures['app']}",
-        f"{'floor (bare livekit-client)':28}{floor['p50']:9.1f}{floor['p95']:9.1f}"
-        f"{floor['mean']:9.1f}{floor['n']:>4}/{floor['n'] + failures['floor']}",
-        f"{'ratio app / floor':28}{ratio(app['p50'], floor['p50']):8.2f}x"
-        f"{ratio(app['p95'], floor['p95']):8.2f}x{ratio(app['mean'], floor['mean']):8.2f}x",
+        row("app"), row("floor"), row("floor_publish"),
+        ratio_row("floor"), ratio_row("floor_publish"),
+        row("cold"),
         "",
         "of which click -> first new RTCPeerConnection (ms):",
-        f"{'app':28}{app_pc['p50']:9.1f}{app_pc['p95']:9.1f}{app_pc['mean']:9.1f}",
-        f"{'floor':28}{floor_pc['p50']:9.1f}{floor_pc['p95']:9.1f}{floor_pc['mean']:9.1f}",
-        f"{'app - floor (p50)':28}{app_pc['p50'] - floor_pc['p50']:9.1f}",
+        *[f"{labels[kind]:28}{pcs[kind]['p50']:9.1f}{pcs[kind]['p95']:9.1f}"
+          f"{pcs[kind]['mean']:9.1f}" for kind in (*KINDS, "cold")],
+        f"{'app - floor (p50)':28}{pcs['app']['p50'] - pcs['floor']['p50']:9.1f}",
+        "",
+        "when each step of the app's join happened (ms after the click, p50):",
+        *breakdown(results["app"]),
         "",
         f"wall time {elapsed:.0f} s",
     ]
@@ -302,10 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="measured runs of each (default 20)")
     parser.add_argument("--warmup", type=int, default=1, help="discarded runs first (default 1)")
+    parser.add_argument("--cold", type=int, default=3,
+                        help=f"cold first joins, each by a new account (0..{len(COLD_ROLES)})")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir with the logs")
     args = parser.parse_args(argv)
-    if not 1 <= args.runs <= 500 or not 0 <= args.warmup <= 20:
-        parser.error("--runs must be 1..500 and --warmup 0..20")
+    if (not 1 <= args.runs <= 500 or not 0 <= args.warmup <= 20
+            or not 0 <= args.cold <= len(COLD_ROLES)):
+        parser.error(f"--runs must be 1..500, --warmup 0..20 and --cold 0..{len(COLD_ROLES)}")
 
     started = begin_benchmark()
     from distokoloshe import e2ee, livekit_tokens
@@ -331,14 +422,15 @@ def main(argv: list[str] | None = None) -> int:
             worker_path = umd_path.with_name("livekit-client.e2ee.worker.js")
             data = asyncio.run(measure(app, livekit, seeded, umd_path.read_bytes(),
                                        worker_path.read_bytes(),
-                                       runs=args.runs, warmup=args.warmup))
+                                       runs=args.runs, warmup=args.warmup,
+                                       cold=args.cold))
     finally:
         peer.stop()
 
     elapsed = time.monotonic() - started
     print(report(data, runs=args.runs, warmup=args.warmup, elapsed=elapsed))
-    save_results("join_latency", {"runs": args.runs, "warmup": args.warmup, "elapsed_s": elapsed,
-                                  **data})
+    save_results("join_latency", {"runs": args.runs, "warmup": args.warmup, "cold": args.cold,
+                                  "elapsed_s": elapsed, **data})
     return 0 if not any(data["failures"].values()) else 1
 
 

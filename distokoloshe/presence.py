@@ -269,12 +269,11 @@ class MemoryPresenceStore:
 SCREEN_SHARE_SOURCE = 3   # livekit TrackSource.SCREEN_SHARE
 
 
-async def apply_call_event(store: PresenceStore, event, *, now: float | None = None) -> bool:
-    """Apply one verified webhook (a `webhooks.CallEvent`); True if presence changed.
-
-    A signed webhook can be captured and sent again, so an event whose id was seen already, one
-    made before the newest applied for that participant (or that room's end), and one older
-    than STALE_EVENT_SECONDS are dropped."""
+async def admit_call_event(store: PresenceStore, event, *, now: float | None = None) -> bool:
+    """Whether one verified webhook (a `webhooks.CallEvent`) about a call's presence is
+    news: a signed webhook can be captured and sent again, so an event whose id was seen
+    already, one made before the newest admitted for that participant (or that room's end),
+    and one older than STALE_EVENT_SECONDS are not."""
     room, identity = event.room_name, event.identity
     created_at = event.created_at if isinstance(event.created_at, int) else 0
     if created_at and created_at < (time.time() if now is None else now) - STALE_EVENT_SECONDS:
@@ -282,27 +281,35 @@ async def apply_call_event(store: PresenceStore, event, *, now: float | None = N
     applies = (event.kind == "room_finished" or (identity and (
         event.kind in ("participant_joined", "participant_left", "participant_connection_aborted")
         or (event.kind in ("track_published", "track_unpublished") and event.screen_share))))
-    if applies and not await store.admit_event(event.event_id, room, identity, created_at,
-                                               room_finished=event.kind == "room_finished"):
-        return False
+    return bool(applies) and await store.admit_event(
+        event.event_id, room, identity, created_at, room_finished=event.kind == "room_finished")
+
+
+async def apply_admitted_call_event(store: PresenceStore, event) -> bool:
+    """Applies a webhook `admit_call_event` admitted; True if presence changed."""
+    room, identity = event.room_name, event.identity
     if event.kind == "room_finished":
         changed = await store.clear_room(room)
-    elif not identity:
-        return False
     elif event.kind == "participant_joined":
         changed = await store.change_member(room, identity, lambda cur: joined(
             cur, identity, event.participant_name, event.participant_sid))
     elif event.kind in ("participant_left", "participant_connection_aborted"):
         changed = await store.change_member(room, identity,
                                             lambda cur: left(cur, event.participant_sid))
-    elif event.kind in ("track_published", "track_unpublished") and event.screen_share:
+    else:
         on = event.kind == "track_published"
         changed = await store.change_member(room, identity, lambda cur: sharing(cur, on))
-    else:
-        return False
     if changed:
         await store.publish({MEMBERS})
     return changed
+
+
+async def apply_call_event(store: PresenceStore, event, *, now: float | None = None) -> bool:
+    """Apply one verified webhook if it is news (`admit_call_event`); True if presence
+    changed."""
+    if not await admit_call_event(store, event, now=now):
+        return False
+    return await apply_admitted_call_event(store, event)
 
 
 def member_from_participant(participant) -> Member:

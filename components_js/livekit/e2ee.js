@@ -19,8 +19,13 @@ export async function startE2EE(lk, loadWorker, key, index) {
   if (!key) return { e2ee: undefined, release: () => {}, unsupported: false };
   if (!lk.isE2EESupported()) return { e2ee: undefined, release: () => {}, unsupported: true };
   const { default: E2EEWorker } = await loadWorker();
+  const worker = new E2EEWorker(); // starts up while the key is imported
   const keyProvider = makeRoomKeyProvider(lk);
-  await keyProvider.setRoomKey(key, index || 0);
-  const worker = new E2EEWorker();
+  try {
+    await keyProvider.setRoomKey(key, index || 0);
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
   return { e2ee: { keyProvider, worker }, release: () => worker.terminate(), unsupported: false };
 }

@@ -16,7 +16,6 @@ export function describeParticipants(room, undecryptable) {
     is_local: isLocal,
     mic_on: participant.isMicrophoneEnabled,
     cam_on: participant.isCameraEnabled,
-    speaking: participant.isSpeaking,
     quality: String(participant.connectionQuality || "unknown"),
     // LiveKit calls a participant with no tracks unencrypted; one who sends nothing (a
     // listener without a microphone, or a tab still publishing) sends nothing in the clear.

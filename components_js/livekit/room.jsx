@@ -11,10 +11,11 @@ import { loadE2EEWorker, loadLiveKit } from "./load.js";
 import { errorDetail } from "./media_errors.js";
 import { describeParticipants, disconnectReason, keyEpoch } from "./participants.js";
 
-// Room events after which the participant list Python shows may have changed.
+// Room events after which the participant list Python shows may have changed. Who is
+// speaking is not among them: each tile's SpeakingFrame follows that by itself.
 const REPORTED = ["ParticipantConnected", "ParticipantDisconnected", "TrackSubscribed",
   "TrackUnsubscribed", "TrackPublished", "TrackMuted", "TrackUnmuted", "LocalTrackPublished",
-  "LocalTrackUnpublished", "ActiveSpeakersChanged", "ConnectionQualityChanged",
+  "LocalTrackUnpublished", "ConnectionQualityChanged",
   "ParticipantNameChanged", "ParticipantEncryptionStatusChanged",
   // unsubscribing fires while the publication still exists; this fires once it is gone
   "TrackUnpublished"];

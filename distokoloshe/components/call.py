@@ -20,6 +20,7 @@ from distokoloshe.components.livekit import (
     remote_audio,
     screen_share,
     server_notices,
+    speaking_frame,
 )
 from distokoloshe.components.screen_share import (
     screen_viewer,
@@ -124,7 +125,7 @@ def transmit_badge() -> rx.Component:
 
 def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
     quality = rx.match(participant.quality, *QUALITY_LABELS.items(), "Unknown")
-    return rx.card(
+    return speaking_frame(rx.card(
         rx.vstack(
             rx.box(
                 participant_video(identity=participant.identity, width="100%",
@@ -179,15 +180,16 @@ def participant_tile(participant: rx.Var[ParticipantView]) -> rx.Component:
             spacing="2",
             width="100%",
         ),
+        height="100%",
+    ),
+        # the speaking ring (assets/app.css) follows LiveKit's active-speaker detection
+        identity=participant.identity,
+        label=participant.name,
+        speaking_label=participant.name + ", speaking",
         data_testid="participant-tile",
         data_identity=participant.identity,
-        data_speaking=rx.cond(participant.speaking, "true", "false"),
         data_mic=rx.cond(participant.mic_on, "on", "off"),
         data_undecryptable=rx.cond(participant.undecryptable, "true", "false"),
-        aria_label=participant.name + rx.cond(participant.speaking, ", speaking", ""),
-        # the speaking ring comes from LiveKit's active-speaker detection
-        outline=rx.cond(participant.speaking, "3px solid var(--green-9)", "3px solid transparent"),
-        transition="outline-color 120ms",
     )
 
 

@@ -164,6 +164,20 @@ class ParticipantLevel(rx.Component):
     identity: rx.Var[str]
 
 
+class SpeakingFrame(rx.Component):
+    """A participant's tile (its children), marked data-speaking="true" and labelled
+    `speaking_label` instead of `label` while LiveKit hears them speak. Speaking never
+    goes through Python: in a busy call it changes many times a second."""
+
+    library = js_module("livekit/speaking_frame.jsx")
+    tag = "SpeakingFrame"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    identity: rx.Var[str]
+    label: rx.Var[str]
+    speaking_label: rx.Var[str]
+
+
 class OwnLevel(rx.Component):
     """This user's own microphone level as the voice gate hears it, in dBFS, with a mark
     at the gate's threshold (data-level-db, data-threshold-db)."""
@@ -252,6 +266,7 @@ device_list = DeviceList.create
 participant_video = ParticipantVideo.create
 participant_level = ParticipantLevel.create
 own_level = OwnLevel.create
+speaking_frame = SpeakingFrame.create
 connection_stats = ConnectionStats.create
 server_notices = ServerNotices.create
 connection_check = ConnectionCheck.create

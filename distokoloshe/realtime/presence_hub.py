@@ -247,8 +247,12 @@ class PresenceHub:
         if event.kind == "participant_joined" and await self._put_out(
                 [calls.Participant(event.room_name, event.identity, event.session_version)]):
             return
-        if (await presence.apply_call_event(self.store, event)
-                and event.kind in CALL_HOOKS and (room_id := room_id_of(event.room_name))
+        if not await presence.admit_call_event(self.store, event):
+            return
+        await presence.apply_admitted_call_event(self.store, event)
+        # Extensions hear of every admitted join and leave, even one the browser's own
+        # hint had already shown (the presence change above is then none).
+        if (event.kind in CALL_HOOKS and (room_id := room_id_of(event.room_name))
                 and (user_id := user_id_of(event.identity))):
             extension_registry.active().notify(
                 CALL_HOOKS[event.kind],

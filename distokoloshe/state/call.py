@@ -50,7 +50,6 @@ class ParticipantView:
     is_local: bool
     mic_on: bool
     cam_on: bool
-    speaking: bool
     quality: str
     encrypted: bool
     undecryptable: bool
@@ -69,7 +68,7 @@ def _participant(raw: object) -> ParticipantView | None:
     return ParticipantView(
         identity=_text(raw.get("identity")), name=name, initial=name[:1].upper(),
         is_local=raw.get("is_local") is True, mic_on=raw.get("mic_on") is True,
-        cam_on=raw.get("cam_on") is True, speaking=raw.get("speaking") is True,
+        cam_on=raw.get("cam_on") is True,
         quality=_text(raw.get("quality"), 16) or "unknown",
         encrypted=raw.get("encrypted") is True, undecryptable=raw.get("undecryptable") is True,
         sharing=raw.get("sharing") is True,

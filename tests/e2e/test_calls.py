@@ -179,7 +179,7 @@ async def test_reload_rejoins_and_a_restarted_livekit_shows_reconnecting(
     await page.reload()
     await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=20_000)
 
-    livekit.stop()
+    livekit.kill()
     await expect(page.get_by_text("Reconnecting…", exact=True)).to_be_visible(timeout=30_000)
     livekit.start()
     await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=60_000)

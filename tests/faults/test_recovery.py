@@ -66,7 +66,7 @@ async def test_livekit_restart_mid_call_everyone_is_back_and_hearing(new_page, a
     assert await _heard(second, "Peer") > 0.02
     assert await _heard(first, names[1]) > 0.02
 
-    livekit.stop()
+    livekit.kill()
     await expect(first.get_by_text("Reconnecting…", exact=True)).to_be_visible(timeout=30_000)
     livekit.start()
     restarted = time.monotonic()

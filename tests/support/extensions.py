@@ -1,6 +1,7 @@
-"""The extensions every suite's app runs with: the built-in soundboard, and the guide's
-example (docs/examples/waves.py) installed the way a team's package would be, through an
-entry point of the `distokoloshe.extensions` group in a distribution's metadata.
+"""The extensions every suite's app runs with: the built-in soundboard, the guide's example
+(docs/examples/waves.py) and a probe of the hooks (extension_probe.py), the last two
+installed the way a team's package would be, through an entry point of the
+`distokoloshe.extensions` group in a distribution's metadata.
 
 Set up once per test process, before anything imports the app: the environment it leaves
 (EXTENSIONS, PYTHONPATH) is inherited by every app the suites start, so the hostile-client
@@ -16,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
-SUITE_EXTENSIONS = "waves,soundboard"
+SUITE_EXTENSIONS = "waves,probe,soundboard"
 
 
 def install_distribution(site: Path, name: str, entry_points: dict[str, str]) -> Path:
@@ -33,7 +34,9 @@ def install_distribution(site: Path, name: str, entry_points: dict[str, str]) ->
 def install_suite_extensions() -> None:
     site = Path(tempfile.mkdtemp(prefix="dtk-extension-site-"))
     install_distribution(site, "waves-example", {"waves": "waves:extension"})
-    paths = [str(site), str(EXAMPLES)]
+    install_distribution(site, "hook-probe",
+                         {"probe": "tests.support.extension_probe:extension"})
+    paths = [str(site), str(EXAMPLES), str(ROOT)]
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [*paths, *filter(None, [os.environ.get("PYTHONPATH", "")])])
     os.environ["EXTENSIONS"] = SUITE_EXTENSIONS

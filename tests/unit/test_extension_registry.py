@@ -4,7 +4,9 @@ distribution metadata on sys.path, found the way an installed package's would be
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -250,3 +252,15 @@ def test_an_extensions_migrations_keep_their_own_history(site, tmp_path):
     assert len(core) == 1 and core != versions
     db.migrate(url, extensions="")   # turned off: the core migrates as before
     assert "tallies" not in SQLModel.metadata.tables
+
+
+def test_the_app_does_not_start_with_an_extension_nothing_offers(tmp_path):
+    """What an operator sees: the backend's import of the app stops with the message."""
+    env = {**os.environ, "EXTENSIONS": "waves,polls", "APP_ENV": "dev",
+           "DATA_DIR": str(tmp_path), "JWT_SECRET": "x" * 40, "E2EE_SECRET": "y" * 40}
+    started = subprocess.run([sys.executable, "-c", "import distokoloshe.app"], env=env,
+                             cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                             text=True, timeout=300)
+    assert started.returncode != 0
+    assert ("EXTENSIONS lists 'polls', but no extension of that name is built in or "
+            "installed") in started.stderr
