@@ -368,15 +368,12 @@ def call_parts() -> list[rx.Component]:
     ]
 
 
-def call_panel(*beside: rx.Component) -> rx.Component:
-    """Always mounted in the lobby; it connects only while a room's call is joined.
-
-    `beside` (the chat, the extensions' panels) sits inside the call's room too, so what
-    they show of the call (a clip's level meter) can read it; the room adds no element,
-    so the call's box and `beside` lay out as siblings of whatever holds the panel."""
+def call_panel(*children: rx.Component) -> rx.Component:
+    """The call's room, always mounted in the lobby; it connects only while a room's call
+    is joined. `children` (call_view, and whatever else shows something of the call) read
+    the room from it; it adds no element, so they lay out as children of its parent."""
     return live_kit_room(
-        rx.box(call_view(), flex="1", min_width="0"),
-        *beside,
+        *children,
         server_url=CallState.server_url,
         token=CallState.token,
         e2ee_key=CallState.e2ee_key,
