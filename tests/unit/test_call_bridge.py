@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from distokoloshe.settings import PROJECT_ROOT
 from distokoloshe.state.call_bridge import (
+    CLIP_ERRORS,
     MAX_DATA_BYTES,
     WIRE_TOPIC,
     decode_data,
@@ -42,3 +46,10 @@ def test_topics_name_an_extension_and_its_topic():
     for junk in ("moderation", "ext:Soundboard:played", "ext:soundboard:", "ext:x:played",
                  "ext:soundboard:played:more"):
         assert WIRE_TOPIC.fullmatch(junk) is None
+
+
+def test_every_clip_result_the_browser_reports_is_worded_in_python():
+    source = (PROJECT_ROOT / "components_js/livekit/call_bridge.jsx").read_text()
+    codes = set(re.findall(r"return \"(\w+)\"", source))
+    assert codes == {"playing", "undecodable", "not_published"}
+    assert codes - {"playing"} <= CLIP_ERRORS.keys()
