@@ -1,7 +1,8 @@
 // Remote audio plays through our own WebAudio graph, so a listener's volume can go
 // above 100% and each speaker's level can be measured after that gain:
 //   remote track -> speaker gain -> analyser -> master (deafen) -> speakers
-// Keys: "<identity>" is someone's voice, "<identity>#screen" the audio of their share.
+// Keys: "<identity>" is someone's voice, "<identity>#screen" the audio of their share,
+// "<identity>#clip:<extension>" the clips they play into the call through an extension.
 export function rms(analyser, samples) {
   analyser.getFloatTimeDomainData(samples);
   let sum = 0;
@@ -49,10 +50,11 @@ export class AudioGraph {
     this.speakers.delete(key);
   }
 
-  setGains(gains, screenGains) {
+  setGains(gains, screenGains, clipGains) {
     this.speakers.forEach((speaker, key) => {
       const [identity, kind] = key.split("#");
-      const table = kind === "screen" ? screenGains : gains;
+      const tables = { screen: screenGains, clip: clipGains };
+      const table = kind ? tables[kind.split(":")[0]] : gains;
       const wanted = table && typeof table[identity] === "number" ? table[identity] : 1;
       speaker.gain.gain.setTargetAtTime(Math.max(0, Math.min(2, wanted)), this.context.currentTime, 0.01);
     });

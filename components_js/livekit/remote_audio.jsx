@@ -4,17 +4,22 @@
 import { useEffect, useRef } from "react";
 import { useRoom } from "./context.js";
 
-// "<identity>" for a voice, "<identity>#screen" for a share's audio, else null.
+// "<identity>" for a voice, "<identity>#screen" for a share's audio, "<identity>#clip:<ext>"
+// for the clips an extension plays into the call (call_bridge.jsx), else null.
 function graphKey(lk, publication, participant) {
-  if (publication.source === lk.Track.Source.Microphone) return participant.identity;
-  if (publication.source === lk.Track.Source.ScreenShareAudio) return `${participant.identity}#screen`;
+  const { source, trackName } = publication;
+  if (source === lk.Track.Source.Microphone) return participant.identity;
+  if (source === lk.Track.Source.ScreenShareAudio) return `${participant.identity}#screen`;
+  if (source === lk.Track.Source.Unknown && /^clip:[a-z][a-z0-9_]{1,31}$/.test(trackName || "")) {
+    return `${participant.identity}#${trackName}`;
+  }
   return null;
 }
 
-export function RemoteAudio({ gains, screenGains, deafened, outputDeviceId, chimes }) {
+export function RemoteAudio({ gains, screenGains, clipGains, deafened, outputDeviceId, chimes }) {
   const { lk, room, audio } = useRoom("RemoteAudio");
   const latest = useRef({});
-  latest.current = { gains, screenGains, chimes };
+  latest.current = { gains, screenGains, clipGains, chimes };
 
   useEffect(() => {
     if (!room || !audio) return undefined;
@@ -24,7 +29,8 @@ export function RemoteAudio({ gains, screenGains, deafened, outputDeviceId, chim
       const key = audible(track, publication, participant);
       if (!key || audio.has(key, track)) return;
       audio.add(key, track);
-      audio.setGains(latest.current.gains, latest.current.screenGains);
+      const { gains: voices, screenGains: screens, clipGains: clips } = latest.current;
+      audio.setGains(voices, screens, clips);
     };
     const remove = (track, publication, participant) => {
       const key = audible(track, publication, participant);
@@ -47,8 +53,10 @@ export function RemoteAudio({ gains, screenGains, deafened, outputDeviceId, chim
     return () => handlers.forEach(([event, handler]) => room.off(event, handler));
   }, [lk, room, audio]);
 
-  // Per-speaker volumes and "mute for me", and each screen share's own audio volume.
-  useEffect(() => { if (audio) audio.setGains(gains, screenGains); }, [audio, gains, screenGains]);
+  // Per-speaker volumes and "mute for me", each screen share's and each player's clips' own.
+  useEffect(() => {
+    if (audio) audio.setGains(gains, screenGains, clipGains);
+  }, [audio, gains, screenGains, clipGains]);
 
   // Remote audio plays through the AudioContext, so that is where the speaker is chosen.
   useEffect(() => {

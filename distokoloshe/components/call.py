@@ -10,6 +10,7 @@ from distokoloshe.components.extension_places import place
 from distokoloshe.components.forms import error_callout
 from distokoloshe.components.js import key_capture, keyboard_shortcuts
 from distokoloshe.components.livekit import (
+    call_bridge,
     camera,
     device_list,
     live_kit_room,
@@ -30,6 +31,7 @@ from distokoloshe.components.screen_share import (
 from distokoloshe.components.voice import gate_settings, noise_fallback_note, noise_settings
 from distokoloshe.extension_spec import Place
 from distokoloshe.state.call import SHORTCUTS, CallState, ParticipantView
+from distokoloshe.state.call_bridge import CallBridgeState
 from distokoloshe.state.devices import DevicesState, DeviceView
 from distokoloshe.state.preferences import PreferencesState
 from distokoloshe.state.rooms import RoomsState
@@ -352,20 +354,49 @@ def call_parts() -> list[rx.Component]:
         remote_audio(
             gains=PreferencesState.gains,
             screen_gains=ScreenShareState.screen_gains,
+            clip_gains=CallBridgeState.clip_gains,
             deafened=CallState.deafened,
             output_device_id=DevicesState.audio_output_id,
             chimes=PreferencesState.join_leave_sounds,
         ),
         device_list(on_devices=DevicesState.set_devices),
         server_notices(on_notice=CallState.take_notice),
+        call_bridge(e2ee_key=CallState.e2ee_key, outbox=CallBridgeState.outbox,
+                    clip=CallBridgeState.clip,
+                    on_received=CallBridgeState.receive, on_sent=CallBridgeState.sent,
+                    on_clip=CallBridgeState.clip_result),
     ]
 
 
-def call_panel() -> rx.Component:
-    """Always mounted in the lobby; it connects only while a room's call is joined."""
+def call_panel(*children: rx.Component) -> rx.Component:
+    """The call's room, always mounted in the lobby; it connects only while a room's call
+    is joined. `children` (call_view, and whatever else shows something of the call) read
+    the room from it; it adds no element, so they lay out as children of its parent."""
     return live_kit_room(
+        *children,
+        server_url=CallState.server_url,
+        token=CallState.token,
+        e2ee_key=CallState.e2ee_key,
+        e2ee_key_index=CallState.e2ee_key_index,
+        e2ee_required=CallState.encryption_required,
+        on_connection=CallState.set_connection,
+        # a call that ends for good also ends a share, and the lobby's list may have changed
+        on_disconnected=lambda reason, final: [CallState.set_disconnected(reason, final),
+                                               ScreenShareState.call_ended(final),
+                                               RoomsState.refresh_rooms],
+        on_participants=CallState.set_participants,
+        on_encryption=CallState.set_encryption,
+        on_key_epoch=CallState.update_room_key,
+        on_error=lambda code, detail: CallState.set_media_error("call", code, detail),
+    )
+
+
+def call_view() -> rx.Component:
+    """The call's parts and everything it shows, inside call_panel's room."""
+    return rx.fragment(
         *call_parts(),
         error_callout(CallState.media_error, test_id="media-error"),
+        error_callout(CallBridgeState.clip_error, test_id="clip-error"),
         rx.cond(CallState.notice != "",
                 rx.callout(CallState.notice, icon="info", role="status",
                            data_testid="call-notice", width="100%")),
@@ -407,18 +438,4 @@ def call_panel() -> rx.Component:
                           size="3"),
             ),
         ),
-        server_url=CallState.server_url,
-        token=CallState.token,
-        e2ee_key=CallState.e2ee_key,
-        e2ee_key_index=CallState.e2ee_key_index,
-        e2ee_required=CallState.encryption_required,
-        on_connection=CallState.set_connection,
-        # a call that ends for good also ends a share, and the lobby's list may have changed
-        on_disconnected=lambda reason, final: [CallState.set_disconnected(reason, final),
-                                               ScreenShareState.call_ended(final),
-                                               RoomsState.refresh_rooms],
-        on_participants=CallState.set_participants,
-        on_encryption=CallState.set_encryption,
-        on_key_epoch=CallState.update_room_key,
-        on_error=lambda code, detail: CallState.set_media_error("call", code, detail),
     )

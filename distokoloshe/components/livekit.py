@@ -14,6 +14,7 @@ from typing import Literal
 import reflex as rx
 
 from distokoloshe.components.js import js_module
+from distokoloshe.state.call_bridge import ClipToPlay, OutgoingData
 from distokoloshe.state.preferences import MicProcessing
 from distokoloshe.state.screen_share import CodecName, SharePreset
 
@@ -111,7 +112,8 @@ class ScreenShare(rx.Component):
 
 
 class RemoteAudio(rx.Component):
-    """Plays everyone else, at this listener's gains (identity -> 0..2), to the chosen
+    """Plays everyone else, at this listener's gains (identity -> 0..2: of their voice,
+    their screen share's audio, the clips they play through extensions), to the chosen
     output device, unless deafened; chimes when someone joins or leaves."""
 
     library = js_module("livekit/remote_audio.jsx")
@@ -120,6 +122,7 @@ class RemoteAudio(rx.Component):
 
     gains: rx.Var[dict[str, float]]
     screen_gains: rx.Var[dict[str, float]]
+    clip_gains: rx.Var[dict[str, float]]
     deafened: rx.Var[bool]
     output_device_id: rx.Var[str]
     chimes: rx.Var[bool]
@@ -211,6 +214,31 @@ class ServerNotices(rx.Component):
     on_notice: rx.EventHandler[lambda notice: [notice]]
 
 
+class CallBridge(rx.Component):
+    """Carries extensions' data messages and clips into the call (state/call_bridge.py).
+
+    Each `outbox` entry goes to everyone else in the call on its topic, sealed with a key
+    derived from `e2ee_key` when there is one, then on_sent(seq) says up to which it went.
+    What another participant sends on an "ext:" topic (and, with a key, only what it opens)
+    comes out as on_received(topic, identity, name, payload), the sender as LiveKit
+    attached it.
+    `clip` is decoded and played on the extension's own track, "clip:<extension>";
+    on_clip(seq, code) follows: "playing", "undecodable" or "not_published"."""
+
+    library = js_module("livekit/call_bridge.jsx")
+    tag = "CallBridge"
+    lib_dependencies: list[str] = [LIVEKIT_CLIENT]
+
+    e2ee_key: rx.Var[str]
+    outbox: rx.Var[list[OutgoingData]]
+    clip: rx.Var[ClipToPlay]
+
+    on_received: rx.EventHandler[lambda topic, identity, name, payload:
+                                 [topic, identity, name, payload]]
+    on_sent: rx.EventHandler[lambda seq: [seq]]
+    on_clip: rx.EventHandler[lambda seq, code: [seq, code]]
+
+
 class ConnectionCheck(rx.Component):
     """Runs the connection checks (the websocket to LiveKit, WebRTC, TURN, publishing the
     microphone) while it has a server URL and a token, outside any call. on_result carries
@@ -242,3 +270,4 @@ speaking_frame = SpeakingFrame.create
 connection_stats = ConnectionStats.create
 server_notices = ServerNotices.create
 connection_check = ConnectionCheck.create
+call_bridge = CallBridge.create

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from distokoloshe.components.call import call_panel
+from distokoloshe.components.call import call_panel, call_view
 from distokoloshe.components.chat import chat_panel, unread_badge
 from distokoloshe.components.extension_places import place
 from distokoloshe.components.forms import error_callout, labeled_input
@@ -250,13 +250,17 @@ def selected_room_panel() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            rx.flex(
-                rx.box(call_panel(), flex="1", min_width="0"),
-                chat_panel(),
+            # the chat and the extensions' panels sit inside the call's room, so what they
+            # show of the call (a clip's level) can read it; the room adds no element
+            call_panel(
+                rx.flex(
+                    rx.box(call_view(), flex="1", min_width="0"),
+                    chat_panel(),
+                    direction=rx.breakpoints(initial="column", lg="row"),
+                    gap="1.5em",
+                    width="100%",
+                ),
                 place(Place.BESIDE_CALL),
-                direction=rx.breakpoints(initial="column", lg="row"),
-                gap="1.5em",
-                width="100%",
             ),
             width="100%",
             spacing="2",

@@ -13,11 +13,21 @@ what is stable). What it can add:
   `__init__.py`, applied at start after the core's, with a version table of its own;
 - live fields (`LiveField`), pushed to every lobby tab through the presence broadcast;
 - hooks (`Hook`): someone joined or left a call, a room was created or deleted;
-- the call bridge (below): data messages to my call, and a clip played into it.
+- the call bridge (`send_to_call`, `play_clip`, `clip_volume`): data messages to my call,
+  with the sender's verified identity attached, and a clip played into it as a track of
+  its own, with a volume and mute for each listener (extend/call_bridge.py).
 """
 
 from distokoloshe.admin import is_active_admin as is_admin
 from distokoloshe.db import session_scope
+from distokoloshe.extend.call_bridge import (
+    MAX_CLIP_BYTES,
+    MAX_DATA_BYTES,
+    clip_volume,
+    clip_volumes,
+    play_clip,
+    send_to_call,
+)
 from distokoloshe.extend.live import LiveField
 from distokoloshe.extension_spec import (
     API_VERSION,
@@ -37,6 +47,8 @@ from distokoloshe.state.session import NotSignedIn, SignedIn
 
 __all__ = [
     "API_VERSION",
+    "MAX_CLIP_BYTES",
+    "MAX_DATA_BYTES",
     "CallEvent",
     "Extension",
     "ExtensionError",
@@ -50,7 +62,11 @@ __all__ = [
     "RoomEvent",
     "SignedIn",
     "User",
+    "clip_volume",
+    "clip_volumes",
     "is_admin",
+    "play_clip",
     "rate_limit",
+    "send_to_call",
     "session_scope",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
-SUITE_EXTENSIONS = "waves,probe"
+SUITE_EXTENSIONS = "waves,probe,soundboard"
 
 
 def install_distribution(site: Path, name: str, entry_points: dict[str, str]) -> Path:

@@ -82,9 +82,13 @@ class TonePeer:
         for cryptor in manager.frame_cryptors():
             cryptor.set_key_index(index)
 
-    def _on_track(self, track, _publication, participant) -> None:
+    def _on_track(self, track, publication, participant) -> None:
         if track.kind == rtc.TrackKind.KIND_AUDIO:
-            self._spawn(self._listen(track, participant.identity))
+            # an extension's clip track (components_js/livekit/call_bridge.jsx) is heard
+            # apart from the rest: "<identity>#clip:<extension>"
+            name = publication.name or ""
+            key = f"{participant.identity}#{name}" if name.startswith("clip:") else None
+            self._spawn(self._listen(track, key or participant.identity))
         elif track.kind == rtc.TrackKind.KIND_VIDEO:
             self._spawn(self._watch(track, participant.identity))
 
