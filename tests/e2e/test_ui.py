@@ -20,6 +20,9 @@ UNNAMED_CONTROLS = """() => {
   const unlabelledInputs = [
     ...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
     .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    // a drop zone's hidden file input: the zone around it is the named control
+    .filter((el) => !(el.type === 'file' && el.tabIndex === -1 && el.parentElement
+                      && name(el.parentElement)))
     .map((el) => el.outerHTML.slice(0, 120));
   return {unnamedButtons, unlabelledInputs};
 }"""

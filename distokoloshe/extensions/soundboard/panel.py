@@ -53,6 +53,8 @@ def soundboard_panel() -> rx.Component:
             rx.upload(
                 rx.text("Choose an audio file (at most 1 MB and 10 seconds)", size="2"),
                 id=UPLOAD_ID, max_files=1, multiple=False,
+                # the drop zone is what a keyboard reaches (its file input is hidden)
+                role="button", aria_label="Choose an audio file for a clip",
                 border="1px dashed var(--gray-a7)", padding="0.75em", width="100%",
             ),
             rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.text(name, size="1")),
