@@ -7,7 +7,6 @@ takes it down before the next module (and before tests/e2e rebuilds .web for its
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import servers
-from tests.support.app import BackendProcess
+from tests.support.app import BackendProcess, reflex_lock_kept
 from tests.support.cache import cache_dir
 from tests.support.livekit_server import LiveKitServer
 from tests.support.nginx import NGINX, Nginx, self_signed_certificate
@@ -54,18 +53,10 @@ def reflex_build_env(**extra: str) -> dict[str, str]:
 
 def export_site(public_origin: str, destination: Path) -> Path:
     """`reflex export --frontend-only --no-zip` for `public_origin`, copied to `destination`."""
-    # The export rewrites reflex.lock/package.json with its keys in another order; when
-    # that is all it changed, leave the working tree as it was.
-    lock = ROOT / "reflex.lock" / "package.json"
-    committed = lock.read_bytes() if lock.exists() else None
-    try:
+    with reflex_lock_kept():
         result = subprocess.run([str(REFLEX), "export", "--frontend-only", "--no-zip"],
                                 cwd=ROOT, env=reflex_build_env(REFLEX_API_URL=public_origin),
                                 capture_output=True, text=True, timeout=600)
-    finally:
-        if committed is not None and lock.read_bytes() != committed and (
-                json.loads(lock.read_bytes()) == json.loads(committed)):
-            lock.write_bytes(committed)
     if result.returncode != 0:
         pytest.fail(f"reflex export failed:\n{(result.stdout + result.stderr)[-3000:]}")
     shutil.copytree(ROOT / ".web" / "build" / "client", destination)

@@ -8,12 +8,12 @@ tree (tests/support/quick_start.py): the suite's app keeps serving its own build
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
 
+from tests.support.extensions import fresh_install_env
 from tests.support.quick_start import copy_tree
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ TIMEOUT_S = 600  # an export and a handful of page loads; about a minute on an i
 def test_login_page_is_under_its_weight_limit(tmp_path, app):  # `app`: .web/ is installed
     tree = copy_tree(tmp_path / "tree", extra=("bench", "tests"))
     done = subprocess.run([sys.executable, "-m", "bench.page_weight", "--loads", "1"],
-                          cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
+                          cwd=tree, env=fresh_install_env(tree),
                           capture_output=True, text=True, timeout=TIMEOUT_S)
     report = f"{done.stdout}\n{done.stderr[-3000:]}"
     assert done.returncode == 0, report

@@ -3,6 +3,7 @@ benchmarks."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import secrets
@@ -18,6 +19,21 @@ from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REFLEX = Path(sys.executable).with_name("reflex")
+LOCK_FILES = (ROOT / "reflex.lock" / "package.json", ROOT / "reflex.lock" / "package-lock.json")
+
+
+@contextlib.contextmanager
+def reflex_lock_kept():
+    """A build rewrites reflex.lock/ for the packages its pages need, and the suites' builds
+    carry their extensions' (a drop zone, say): afterwards the committed files are back, so
+    a test run leaves the working tree as it found it."""
+    kept = {path: path.read_bytes() for path in LOCK_FILES if path.exists()}
+    try:
+        yield
+    finally:
+        for path, content in kept.items():
+            if not path.exists() or path.read_bytes() != content:
+                path.write_bytes(content)
 
 
 @dataclasses.dataclass
@@ -84,6 +100,10 @@ class AppProcess:
                        check=True, capture_output=True)
 
     def start(self, timeout: float = 240.0) -> AppProcess:
+        with reflex_lock_kept():   # the build is done once the app answers
+            return self._start(timeout)
+
+    def _start(self, timeout: float) -> AppProcess:
         self.migrate()
         log = self.log_path.open("ab")
         reuse = self._build_is_ours()

@@ -41,3 +41,11 @@ def install_suite_extensions() -> None:
         [*paths, *filter(None, [os.environ.get("PYTHONPATH", "")])])
     os.environ["EXTENSIONS"] = SUITE_EXTENSIONS
     sys.path[:0] = paths
+
+
+def fresh_install_env(tree: Path, **extra: str) -> dict[str, str]:
+    """The environment of a run of the tree at `tree` as a fresh install has it: this
+    process's, without the suite's extensions (which live outside that tree)."""
+    env = {**os.environ, "PYTHONPATH": str(tree), **extra}
+    env.pop("EXTENSIONS", None)
+    return env

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.extensions import fresh_install_env
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["distokoloshe", "components_js", "assets", "livekit", "rxconfig.py",
            "pyproject.toml", "reflex.lock", "tokoloshe"]
@@ -47,8 +49,8 @@ class Start:
     def __init__(self, tree: Path, port: int, command: list[str] | None = None) -> None:
         self.log_path = tree / f"start-{time.monotonic_ns()}.log"
         self.url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "PORT": str(port), "PYTHONPATH": str(tree),
-               "LIVEKIT_URL": "ws://127.0.0.1:9", "REFLEX_TELEMETRY_ENABLED": "false"}
+        env = fresh_install_env(tree, PORT=str(port), LIVEKIT_URL="ws://127.0.0.1:9",
+                                REFLEX_TELEMETRY_ENABLED="false")
         env.pop("REFLEX_API_URL", None)
         self.started = time.monotonic()
         self.running_after: float | None = None
