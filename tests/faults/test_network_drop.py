@@ -33,7 +33,9 @@ TRIALS = int(os.environ.get("FAULT_TRIALS", "3"))
 DROP_SECONDS = 5.0
 RESUME_LIMIT_SECONDS = 10.0
 ROOM = "room-netdrop"
-BEFORE, DURING, AFTER = 440.0, 550.0, 660.0
+# On the listener's 100 Hz frequency bins (10 ms frames at 48 kHz), and 300 Hz apart: a tone
+# between two bins (440 Hz) can peak in either, and so be taken for its neighbour's.
+BEFORE, DURING, AFTER = 400.0, 700.0, 1000.0
 
 
 def _token(livekit: LiveKitServer, identity: str) -> str:
