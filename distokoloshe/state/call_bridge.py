@@ -23,6 +23,8 @@ from typing import Any
 import reflex as rx
 
 from distokoloshe.extension_registry import active
+from distokoloshe.extension_spec import KEY as TOPIC_NAME
+from distokoloshe.extension_spec import NAME as EXTENSION_NAME
 from distokoloshe.state.call import CallState
 from distokoloshe.state.session import SignedIn
 
@@ -33,8 +35,6 @@ log = logging.getLogger(__name__)
 MAX_DATA_BYTES = 4096
 MAX_CLIP_BYTES = 1_000_000
 OUTBOX_LIMIT = 16
-EXTENSION_NAME = re.compile(r"[a-z][a-z0-9_]{1,31}")
-TOPIC_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 WIRE_TOPIC = re.compile(r"ext:([a-z][a-z0-9_]{1,31}):([a-z][a-z0-9_]{0,31})")
 AUDIO_MIME = re.compile(r"audio/[a-z0-9][a-z0-9.+-]{0,40}")
 IDENTITY = re.compile(r"[1-9][0-9]{0,17}")
