@@ -36,6 +36,27 @@ def reflex_lock_kept():
                 path.write_bytes(content)
 
 
+def _live_members(group: int) -> list[int]:
+    """The processes of process group `group` that still run (zombies not counted: orphans
+    are not always reaped here)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group and fields[0] != "Z":
+                members.append(int(stat.parent.name))
+    return members
+
+
+def _group_gone(group: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _live_members(group):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 @dataclasses.dataclass
 class AppProcess:
     data_dir: Path
@@ -134,14 +155,22 @@ class AppProcess:
             self.built = (index, index.stat().st_mtime)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
+        group = self.process.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+        # `reflex run` can exit before its server (gunicorn and its workers) has: a server
+        # still draining would keep old connections, and its database handles, beside the
+        # next start's. Stopped means the whole process group is gone.
+        if not _group_gone(group, timeout=15):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+            if not _group_gone(group, timeout=10):
+                raise RuntimeError(f"the app's processes (group {group}) outlived SIGKILL")
+        self.process.wait(timeout=5)
 
     def restart(self) -> None:
         self.stop()
