@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.ports import free_port
+from tests.support.servers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REFLEX = Path(sys.executable).with_name("reflex")
@@ -46,15 +47,6 @@ def _live_members(group: int) -> list[int]:
             if int(fields[2]) == group and fields[0] != "Z":
                 members.append(int(stat.parent.name))
     return members
-
-
-def _group_gone(group: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _live_members(group):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @dataclasses.dataclass
@@ -165,10 +157,10 @@ class AppProcess:
         # `reflex run` can exit before its server (gunicorn and its workers) has: a server
         # still draining would keep old connections, and its database handles, beside the
         # next start's. Stopped means the whole process group is gone.
-        if not _group_gone(group, timeout=15):
+        if not wait_until(lambda: not _live_members(group), timeout=15, interval=0.1):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(group, signal.SIGKILL)
-            if not _group_gone(group, timeout=10):
+            if not wait_until(lambda: not _live_members(group), timeout=10, interval=0.1):
                 raise RuntimeError(f"the app's processes (group {group}) outlived SIGKILL")
         self.process.wait(timeout=5)
 
