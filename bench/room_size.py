@@ -6,7 +6,8 @@ in, in the call, each publishing its fake microphone), and N - 2 Python peers, e
 publishing a tone at 20 kbit/s. One of the peers subscribes to everyone and measures; the
 others only publish (so the Python side's decoding does not crowd the machine). Over the
 window (default 120 s):
-- joins that failed (a peer that did not connect within 20 s);
+- joins that failed (a peer that did not connect within 20 s), and joined peers that were
+  lost during the window (the peers run in groups of a few per process: bench/_peer_groups);
 - packet loss and jitter of the audio each receiver gets (the tabs' getStats, the measuring
   peer's own WebRTC stats), over the window;
 - speakers heard: for each speaker a tab shows, whether its level meter (after the
@@ -29,12 +30,10 @@ import contextlib
 import math
 import os
 import sys
-import threading
 import time
 
-import numpy as np
-
 from bench._cpu import cpu_per_second, cpu_snapshot, find_browser_root
+from bench._peer_groups import PeerGroups
 from bench._support import (
     app_settings,
     begin_benchmark,
@@ -43,14 +42,10 @@ from bench._support import (
     save_results,
     seed_accounts,
 )
-from tests.support.peer import SAMPLE_RATE, TonePeer
 
 ROOM = "Bench room size"
-JOIN_TIMEOUT_S = 20
 SHOWN_TIMEOUT_S = 60
 HEARD_RMS = 0.01
-TONE_BITRATE = 20_000
-FRAME = SAMPLE_RATE // 100
 
 # Test instrumentation only: count what the page sends on the app's websocket.
 COUNT_EVENTS = """
@@ -96,116 +91,6 @@ SHOWN = """
 """
 
 
-class Publisher(TonePeer):
-    """A peer that publishes a tone at 20 kbit/s from a precomputed second of samples."""
-
-    async def publish_cheap_tone(self, frequency: float) -> None:
-        from livekit import rtc
-        from livekit.rtc._proto.room_pb2 import AudioEncoding  # not re-exported by rtc
-
-        source = rtc.AudioSource(SAMPLE_RATE, 1)
-        track = rtc.LocalAudioTrack.create_audio_track("tone", source)
-        options = rtc.TrackPublishOptions(
-            source=rtc.TrackSource.SOURCE_MICROPHONE,
-            audio_encoding=AudioEncoding(max_bitrate=TONE_BITRATE))
-        await self.room.local_participant.publish_track(track, options)
-        t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
-        second = (0.25 * 32767 * np.sin(2 * math.pi * frequency * t)).astype(np.int16)
-        self._spawn(self._loop_second(source, second))
-
-    async def _loop_second(self, source, second: np.ndarray) -> None:
-        from livekit import rtc
-
-        position = 0
-        while True:
-            frame = rtc.AudioFrame.create(SAMPLE_RATE, 1, FRAME)
-            np.copyto(np.frombuffer(frame.data, dtype=np.int16),
-                      second[position:position + FRAME])
-            await source.capture_frame(frame)
-            position = (position + FRAME) % SAMPLE_RATE
-
-    async def _listen(self, track, identity: str) -> None:
-        from livekit import rtc
-
-        # Only the measuring peer subscribes; it counts frames, no spectrum per frame.
-        async for event in rtc.AudioStream(track, sample_rate=SAMPLE_RATE, num_channels=1):
-            samples = np.frombuffer(event.frame.data, dtype=np.int16)
-            rms = float(np.sqrt(np.mean((samples / 32768) ** 2))) if samples.size else 0.0
-            self.levels.append((time.monotonic(), identity, rms, 0.0))
-            del self.levels[:-20000]
-
-
-async def _peer_stats(peer: TonePeer) -> dict:
-    stats = await peer.room.get_rtc_stats()
-    lost = received = 0
-    jitters = []
-    for item in stats.subscriber_stats:
-        if item.HasField("inbound_rtp") and item.inbound_rtp.stream.kind == "audio":
-            received += item.inbound_rtp.received.packets_received
-            lost += max(0, item.inbound_rtp.received.packets_lost)
-            jitters.append(item.inbound_rtp.received.jitter)
-    return {"lost": lost, "received": received, "streams": len(jitters),
-            "jitter_ms": 1000 * sum(jitters) / len(jitters) if jitters else 0.0}
-
-
-class Peers:
-    """The Python peers on an event loop of their own, so the browsers never delay them."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="peers")
-        self.thread.start()
-        self.peers: list[Publisher] = []
-        self.failed = 0
-
-    def run(self, coroutine, timeout: float = 60):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def join(self, url: str, key: str, tokens: list[str]) -> None:
-        from livekit import rtc
-
-        async def one(index: int, token: str) -> None:
-            peer = Publisher()
-            options = rtc.RoomOptions(auto_subscribe=index == 0, encryption=rtc.E2EEOptions(
-                key_provider_options=rtc.KeyProviderOptions(shared_key=key.encode())))
-            try:
-                await asyncio.wait_for(peer.room.connect(url, token, options), JOIN_TIMEOUT_S)
-                await peer.publish_cheap_tone(300 + 37 * index)
-                self.peers.append(peer)
-            except (TimeoutError, rtc.ConnectError):
-                self.failed += 1
-                await peer.close()
-
-        async def all_of_them() -> None:
-            for index, token in enumerate(tokens):  # one at a time, as people arrive
-                await one(index, token)
-
-        self.run(all_of_them(), timeout=JOIN_TIMEOUT_S * len(tokens) + 30)
-
-    def stats(self, peer: Publisher) -> dict | None:
-        """The peer's receive stats, or None when an overloaded machine cannot say in time."""
-        try:
-            return self.run(_peer_stats(peer), timeout=20)
-        except TimeoutError:
-            return None
-
-    def measuring(self) -> Publisher | None:
-        return self.peers[0] if self.peers else None
-
-    def leave(self) -> None:
-        async def all_of_them() -> None:
-            for peer in self.peers:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(peer.close(), 10)
-
-        self.run(all_of_them(), timeout=15 * len(self.peers) + 10)
-        self.peers, self.failed = [], 0
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-
-
 def _received_delta(before: dict, after: dict) -> dict:
     lost = after["lost"] - before["lost"]
     received = after["received"] - before["received"]
@@ -213,7 +98,7 @@ def _received_delta(before: dict, after: dict) -> dict:
             "jitter_ms": after["jitter_ms"], "streams": after["streams"]}
 
 
-async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, size: int,
+async def measure_size(app, livekit, seeded: dict, settings, peers: PeerGroups, *, size: int,
                        seconds: float, playwright) -> dict:
     from playwright.async_api import expect
 
@@ -252,7 +137,7 @@ async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, si
                                                  settings=settings)
                   for i in range(size - tabs)]
         await asyncio.to_thread(peers.join, livekit.url, key, tokens)
-        log(f"joined: {len(peers.peers)} of {len(tokens)} peers ({peers.failed} failed)")
+        log(f"joined: {peers.joined} of {len(tokens)} peers ({peers.failed} failed)")
 
         shown_all = []
         for page in pages:
@@ -266,9 +151,7 @@ async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, si
 
         before = {"cpu": cpu_snapshot(roots),
                   "tabs": [await page.evaluate(AUDIO_RECEIVED) for page in pages]}
-        measuring = peers.measuring()
-        if measuring is not None:
-            before["peer"] = peers.stats(measuring)
+        before["peer"] = peers.stats()
         loudest: list[dict[str, float]] = [{} for _ in pages]
         started = time.monotonic()
         while time.monotonic() - started < seconds:
@@ -278,12 +161,12 @@ async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, si
             await asyncio.sleep(1.0)
         after = {"cpu": cpu_snapshot(roots),
                  "tabs": [await page.evaluate(AUDIO_RECEIVED) for page in pages]}
-        if measuring is not None:
-            after["peer"] = peers.stats(measuring)
+        after["peer"] = peers.stats()
         cpu = cpu_per_second(before["cpu"], after["cpu"], list(roots))
         wall = cpu["wall_s"]
         result = {
-            "size": size, "failed_joins": peers.failed, "shown": shown_all,
+            "size": size, "failed_joins": peers.failed, "dropped": peers.dropped(),
+            "shown": shown_all,
             "cpu": cpu,
             "tabs": [{**_received_delta(b, a),
                       "events_per_s": (a["sent"] - b["sent"]) / wall,
@@ -292,7 +175,7 @@ async def measure_size(app, livekit, seeded: dict, settings, peers: Peers, *, si
                      for b, a, loud in zip(before["tabs"], after["tabs"], loudest,
                                            strict=True)],
         }
-        if measuring is not None and before["peer"] and after["peer"]:
+        if before["peer"] and after["peer"]:
             result["peer"] = _received_delta(before["peer"], after["peer"])
         return result
     finally:
@@ -307,8 +190,8 @@ def report(results: list[dict], *, seconds: float, elapsed: float) -> str:
     base_tab = baseline["cpu"]["tab0"] if baseline else float("nan")
     lines = [f"Room size: one encrypted call, 2 app tabs + Python peers, {seconds:.0f} s each",
              "",
-             f"{'size':>5}{'failed':>7}{'tiles/presence':>16}{'heard':>13}{'loss %':>8}"
-             f"{'jitter':>8}{'tab CPU':>9}{'vs 2':>7}{'events/s':>9}{'LiveKit':>9}"
+             f"{'size':>5}{'failed':>7}{'dropped':>8}{'tiles/presence':>16}{'heard':>13}"
+             f"{'loss %':>8}{'jitter':>8}{'tab CPU':>9}{'vs 2':>7}{'events/s':>9}{'LiveKit':>9}"
              f"{'backend':>9}"]
     for r in results:
         if "error" in r:
@@ -323,10 +206,11 @@ def report(results: list[dict], *, seconds: float, elapsed: float) -> str:
         jitter = max(x["jitter_ms"] for x in receivers)
         tab_cpu = max(r["cpu"][f"tab{i}"] for i in range(len(tabs)))
         events = max(t["events_per_s"] for t in tabs)
-        lines.append(f"{r['size']:>5}{r['failed_joins']:>7}{shown:>16}{heard:>13}{loss:8.2f}"
+        lines.append(f"{r['size']:>5}{r['failed_joins']:>7}{r['dropped']:>8}{shown:>16}{heard:>13}{loss:8.2f}"
                      f"{jitter:8.1f}{tab_cpu:9.2f}{ratio(tab_cpu, base_tab):6.1f}x"
                      f"{events:9.1f}{r['cpu']['livekit']:9.2f}{r['cpu']['backend']:9.2f}")
     lines += ["",
+              "failed: joins that did not connect in 20 s; dropped: joined peers lost since;",
               "tiles/presence: tiles and room-list members each tab showed (want size/size);",
               "heard: speakers whose level rose above silence / speakers shown, per tab;",
               "loss and jitter: the worst receiver (tabs and the measuring peer), over the window;",
@@ -339,21 +223,18 @@ def report(results: list[dict], *, seconds: float, elapsed: float) -> str:
 async def run_all(app, livekit, seeded, settings, *, sizes: list[int], seconds: float) -> list:
     from playwright.async_api import async_playwright
 
-    peers = Peers()
+    peers = PeerGroups()
     results = []
-    try:
-        async with async_playwright() as playwright:
-            for size in [2, *sizes]:
-                try:
-                    results.append(await measure_size(app, livekit, seeded, settings, peers,
-                                                      size=size, seconds=seconds,
-                                                      playwright=playwright))
-                except (TimeoutError, RuntimeError) as error:  # what gave out, kept as a row
-                    results.append({"size": size, "error": f"{type(error).__name__}: {error}"})
-                # Each size as it is done, so a run cut short keeps what it measured.
-                print(report(results, seconds=seconds, elapsed=0), file=sys.stderr, flush=True)
-    finally:
-        peers.stop()
+    async with async_playwright() as playwright:
+        for size in [2, *sizes]:
+            try:
+                results.append(await measure_size(app, livekit, seeded, settings, peers,
+                                                  size=size, seconds=seconds,
+                                                  playwright=playwright))
+            except (TimeoutError, RuntimeError) as error:  # what gave out, kept as a row
+                results.append({"size": size, "error": f"{type(error).__name__}: {error}"})
+            # Each size as it is done, so a run cut short keeps what it measured.
+            print(report(results, seconds=seconds, elapsed=0), file=sys.stderr, flush=True)
     return results
 
 
