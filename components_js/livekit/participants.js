@@ -9,7 +9,30 @@ export function disconnectReason(lk, reason) {
   return [name.toLowerCase(), FINAL_REASONS.has(name)];
 }
 
-export function describeParticipants(room, undecryptable) {
+// Room events come in bursts (a dozen people arriving, a quality change for each of them),
+// and each report is a Reflex event carrying everyone: one report per burst, sent this
+// long after its first event.
+const REPORT_DELAY_MS = 100;
+
+// report() for a room: coalesces the calls within REPORT_DELAY_MS into one
+// onParticipants; report.cancel() drops one still pending (the call is ending).
+export function participantReporter(room, undecryptable, emit) {
+  let timer = null;
+  const send = () => {
+    timer = null;
+    emit("onParticipants", describeParticipants(room, undecryptable));
+  };
+  const report = () => {
+    if (timer === null) timer = setTimeout(send, REPORT_DELAY_MS);
+  };
+  report.cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  return report;
+}
+
+function describeParticipants(room, undecryptable) {
   const describe = (participant, isLocal) => ({
     identity: participant.identity,
     name: participant.name || participant.identity,

@@ -6,10 +6,10 @@
 import React, { useEffect, useRef, useState } from "react";
 import { AudioGraph } from "./audio_graph.js";
 import { NO_ROOM, RoomContext, emitter } from "./context.js";
-import { startE2EE } from "./e2ee.js";
+import { prepareE2EEWorker, startE2EE } from "./e2ee.js";
 import { loadE2EEWorker, loadLiveKit } from "./load.js";
 import { errorDetail } from "./media_errors.js";
-import { describeParticipants, disconnectReason, keyEpoch } from "./participants.js";
+import { disconnectReason, keyEpoch, participantReporter } from "./participants.js";
 
 // Room events after which the participant list Python shows may have changed. Who is
 // speaking is not among them: each tile's SpeakingFrame follows that by itself.
@@ -26,7 +26,7 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
   const undecryptable = new Set();
   const room = new lk.Room({ adaptiveStream: true, dynacast: true, e2ee });
   const audio = new AudioGraph();
-  const report = () => emit("onParticipants", describeParticipants(room, undecryptable));
+  const report = participantReporter(room, undecryptable, emit);
   const onEncryptionError = (error, participant) => {
     const identity = (participant && participant.identity) || (error && error.participantIdentity);
     if (identity && !undecryptable.has(identity)) {
@@ -69,6 +69,7 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
     });
   return () => {
     handlers.forEach(([event, handler]) => room.off(event, handler));
+    report.cancel();
     audio.close(); // first, so nothing chimes or plays while the room disconnects
     room.disconnect();
     encryption.release();
@@ -111,6 +112,18 @@ export function LiveKitRoom({
       setState(NO_ROOM);
       cleanup();
     };
+  }, [serverUrl, token]);
+
+  // Out of a call and idle: load livekit-client and start a worker, so a click on a room
+  // waits for neither.
+  useEffect(() => {
+    if (serverUrl && token) return undefined;
+    const whenIdle = window.requestIdleCallback || ((run) => setTimeout(run, 200));
+    const cancel = window.cancelIdleCallback || clearTimeout;
+    const handle = whenIdle(() => {
+      loadLiveKit().then((lk) => prepareE2EEWorker(lk, loadE2EEWorker)).catch(() => {});
+    });
+    return () => cancel(handle);
   }, [serverUrl, token]);
 
   // A new room key (after someone was removed) applies without reconnecting.
