@@ -23,6 +23,9 @@ from typing import Protocol
 # Topics of change notifications: what a worker must re-read before it broadcasts.
 ONLINE, MEMBERS, ROOMS = "online", "members", "rooms"
 TOPICS = frozenset({ONLINE, MEMBERS, ROOMS})
+# Not re-read but acted on: sessions ended (a password change, log out everywhere, an account
+# disabled), so each worker checks its lobby sockets' sessions now, not at the heartbeat.
+SESSIONS = "sessions"
 # Chat's topics name what changed: "chat:<room id>" (re-read that room's chat),
 # "chat:<room id>:<message id>" (a new message there) and "read:<user id>" (where that user
 # has read to moved).
@@ -34,8 +37,8 @@ _LIVE_TOPIC = re.compile(r"live:[a-z][a-z0-9_]{1,31}\.[a-z][a-z0-9_]{0,31}")
 
 def known_topics(topics: Iterable[str]) -> frozenset[str]:
     """The topics of `topics` a worker acts on; anything else is dropped."""
-    return frozenset(t for t in topics
-                     if t in TOPICS or _CHAT_TOPIC.fullmatch(t) or _LIVE_TOPIC.fullmatch(t))
+    return frozenset(t for t in topics if t in TOPICS or t == SESSIONS
+                     or _CHAT_TOPIC.fullmatch(t) or _LIVE_TOPIC.fullmatch(t))
 
 CONNECTION_TTL_SECONDS = 45.0   # a worker refreshes its connections well within this
 HEARTBEAT_SECONDS = 15.0

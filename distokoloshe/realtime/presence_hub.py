@@ -37,7 +37,15 @@ from distokoloshe.livekit_tokens import (
     room_id_of,
     user_id_of,
 )
-from distokoloshe.presence import LIVE_PREFIX, MEMBERS, ONLINE, ROOMS, TOPICS, Connection
+from distokoloshe.presence import (
+    LIVE_PREFIX,
+    MEMBERS,
+    ONLINE,
+    ROOMS,
+    SESSIONS,
+    TOPICS,
+    Connection,
+)
 from distokoloshe.presence_redis import RedisPresenceStore
 from distokoloshe.realtime.chat_feed import ChatFeed
 from distokoloshe.realtime.frames import delta_frame, encode_json, event_frame
@@ -235,6 +243,12 @@ class PresenceHub:
         if sid in self._local:
             asyncio.get_running_loop().create_task(self.unsubscribe(sid=sid))
 
+    async def sessions_ended(self) -> None:
+        """Sessions ended elsewhere: every worker sends its tabs of those to the login page
+        now."""
+        if self.running:
+            await self.store.publish({SESSIONS})
+
     async def rooms_changed(self) -> None:
         if self.running:
             await self.store.publish({ROOMS})
@@ -317,7 +331,9 @@ class PresenceHub:
             if "resync" in topics:  # Redis came back, perhaps empty: re-register, re-list
                 await self._heartbeat()
                 await self._reconcile()
-            self._dirty |= topics
+            if SESSIONS in topics:
+                await self._sign_out_ended(dict(self._local))
+            self._dirty |= topics - {SESSIONS}
             self._wake.set()
 
     async def _broadcast_forever(self) -> None:
@@ -504,13 +520,18 @@ class PresenceHub:
                      if self._sio.manager.is_connected(sid, self._namespace)}
         for sid in set(self._local) - set(connected):  # a missed disconnect
             await self.unsubscribe(sid=sid)
+        await self._sign_out_ended(connected)
+        await self.store.refresh(connected.values())
+
+    async def _sign_out_ended(self, connected: dict[str, Connection]) -> None:
+        """Drops from `connected` (sid -> connection) each socket whose session has ended:
+        offline now, and its tab checks for itself (and goes to the login page)."""
         ended = await asyncio.to_thread(
             _signed_out, {sid: self._session_of.get(sid, "") for sid in connected})
-        for sid in ended:  # signed out elsewhere: offline now, and the tab checks for itself
+        for sid in ended:
             connected.pop(sid, None)
             await self.unsubscribe(sid=sid)
             await self._send(self._event_frame(self._recheck_event), room=sid)
-        await self.store.refresh(connected.values())
 
     async def _heartbeat_forever(self) -> None:
         while True:

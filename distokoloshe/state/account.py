@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from distokoloshe import accounts, ratelimit, validation
+from distokoloshe.realtime.presence_hub import hub
 from distokoloshe.state.session import NotSignedIn, SessionState, SignedIn
 
 
@@ -57,5 +58,6 @@ class AccountState(SignedIn, rx.State):
             self.password_busy = False
         session = await self.get_state(SessionState)
         session._renew_session(token)
+        await hub.sessions_ended()  # the other tabs go to the login page now
         self.password_dialog_open = False
         self.password_notice = "Password changed. Your other sessions have been logged out."

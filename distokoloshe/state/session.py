@@ -55,11 +55,13 @@ async def end_sessions_of(token: str, account_id: int, action: Callable[..., Ite
     """Runs `action(session=..., user=..., livekit_rooms=..., **kwargs)` for the user `token`
     verifies: a domain call that ends every session of account `account_id` and moves on the
     key of each call it is in (`livekit_rooms`: those presence knows), returning (room id,
-    new key epoch) for each. Then that account's devices are put out of those calls, and the
-    others in each are told the key moved on. Raises NotSignedIn as run_as_user does."""
+    new key epoch) for each. Then that account's lobby tabs go to the login page, its devices
+    are put out of those calls, and the others in each are told the key moved on. Raises
+    NotSignedIn as run_as_user does."""
     identity = participant_identity(account_id)
     in_calls = await hub.calls_of(identity) if account_id else []
     moved = await run_as_user(token, action, livekit_rooms=in_calls, **kwargs)
+    await hub.sessions_ended()
     for room_id, key_epoch in moved:
         await livekit_admin.remove_participant_and_announce_key(room_id, identity, key_epoch)
 
