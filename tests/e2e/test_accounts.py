@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from distokoloshe.db import make_engine
 from distokoloshe.models import User
 from tests.support.identities import PASSWORD
-from tests.support.live_fixtures import log_in
+from tests.support.live_fixtures import log_in, log_in_with_form
 
 pytestmark = pytest.mark.e2e
 
@@ -134,7 +134,7 @@ async def test_login_is_refused_after_twenty_attempts_with_a_retry_time(new_page
 
     # Another client address is not affected.
     other = await new_page()
-    await log_in(other, username)
+    await log_in_with_form(other, username)
 
 
 async def test_registration_is_limited_to_five_per_hour(new_page):
@@ -180,7 +180,7 @@ async def test_changing_the_password_keeps_this_tab_and_signs_out_the_others(new
 
     await laptop.reload()  # this tab keeps its (renewed) session
     await expect(laptop.get_by_role("heading", name="Rooms")).to_be_visible()
-    # The other tab is sent to the login page by the presence heartbeat (every 15 s).
+    # The other tab is sent to the login page at once (the presence hub rechecks sessions).
     await expect(phone).to_have_url(re.compile("/login/?$"), timeout=40_000)
     await phone.get_by_label("Username").fill(username)
     await phone.get_by_label("Password").fill(PASSWORD)

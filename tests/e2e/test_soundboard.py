@@ -90,7 +90,7 @@ async def call(browser, app, livekit, tmp_path_factory):
     opener = ContextOpener(browser, app.public_url)
     peers: list[TonePeer] = []
     try:
-        with account_maker(app.database_url, "s") as create:
+        with account_maker(app.database_url, "s", app.env) as create:
             player, listener = [await opener.page(next_client_address(),
                                                   viewport={"width": 1400, "height": 900})
                                 for _ in range(2)]

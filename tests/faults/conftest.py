@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import itertools
 import re
 import secrets
@@ -22,21 +21,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import distokoloshe
-from distokoloshe import passwords, sessions
+from distokoloshe import sessions
 from distokoloshe.db import make_engine
 from distokoloshe.models import User
 from distokoloshe.settings import Settings
 from tests.support.app import BackendProcess
-from tests.support.identities import PASSWORD, next_client_address
+from tests.support.appenv import settings_of
+from tests.support.identities import next_client_address, password_hash
 from tests.support.livekit_server import LiveKitServer
 from tests.support.ports import free_port
 from tests.support.reflex_client import ReflexClient
-
-
-@functools.cache
-def password_hash() -> str:
-    return passwords.hash_password(PASSWORD)
-
 
 PACKAGE_DIR = str(Path(distokoloshe.__file__).resolve().parent)
 
@@ -47,14 +41,6 @@ def product_frames_in_tracebacks(log: str) -> list[str]:
     unwrapped = log.replace("\n", "")
     return sorted(set(re.findall(re.escape(PACKAGE_DIR) + r'/([\w/]+\.py)", line (\d+)',
                                  unwrapped)))
-
-
-def settings_of(env: dict[str, str]) -> Settings:
-    """The settings the app process runs with (its secrets), for minting and checking."""
-    return Settings(_env_file=None, jwt_secret=env["JWT_SECRET"], e2ee_secret=env["E2EE_SECRET"],
-                    livekit_api_key=env["LIVEKIT_API_KEY"],
-                    livekit_api_secret=env["LIVEKIT_API_SECRET"],
-                    livekit_url=env.get("LIVEKIT_URL", "ws://127.0.0.1:7880"))
 
 
 @dataclasses.dataclass

@@ -1,7 +1,8 @@
 """Fuzzing what every handler that takes input calls: Hypothesis drives the domain functions
 (validation, accounts, rooms, chat, invites, registration, admin, preferences, presence,
 webhooks, session tokens) with
-arbitrary values, at least 1,000 cases each, on a real migrated database (SQLite, and
+arbitrary values, FUZZ_EXAMPLES cases each (200 in the suite, 1,000 in the README's long
+run: tests/support/fuzzing.py), on a real migrated database (SQLite, and
 PostgreSQL for the database-backed ones). Each call either succeeds or refuses with the
 domain's own exception, never anything else, and afterwards what is stored still obeys
 the rules: room and display names are clean, volumes are 0..200, preferences are valid,
@@ -62,10 +63,10 @@ from distokoloshe.models import (
     UserPreferences,
 )
 from distokoloshe.settings import get_settings
-from tests.support import servers
+from tests.support import fuzzing, servers
 from tests.support.fixtures import app_env  # noqa: F401  (autouse: fresh secrets, no .env)
 
-FUZZ = settings(max_examples=1000, deadline=None, database=None,
+FUZZ = settings(max_examples=fuzzing.EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -55,6 +55,7 @@ from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
 from tests.faults.conftest import product_frames_in_tracebacks, start_stack, stop_stack
+from tests.support import fuzzing
 from tests.support.reflex_client import FIELD_SUFFIX, REGISTER_PAGE, SESSION_VAR, ReflexClient
 
 CALL, ROOMS, PRESENCE, SESSION = (CallState.get_full_name(), RoomsState.get_full_name(),
@@ -716,7 +717,7 @@ _json = st.recursive(
                             st.dictionaries(_text, inner, max_size=4)), max_leaves=10)
 
 
-@settings(max_examples=1000, deadline=None, database=None,
+@settings(max_examples=fuzzing.EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 async def test_random_payloads_through_the_websocket(stack, scene, fuzz_tabs, data):

@@ -26,7 +26,7 @@ from distokoloshe.models import Room
 from distokoloshe.state.presence import PresenceState
 from distokoloshe.state.rooms import RoomsState
 from distokoloshe.state.session import SessionState
-from tests.faults.conftest import settings_of
+from tests.support.appenv import settings_of
 
 SESSION, ROOMS, PRESENCE = (SessionState.get_full_name(), RoomsState.get_full_name(),
                             PresenceState.get_full_name())

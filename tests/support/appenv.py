@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from distokoloshe.settings import Settings
+
 _ALPHABET = string.ascii_letters + string.digits
 
 
@@ -63,3 +65,11 @@ def isolate_settings(monkeypatch: Any, *, data_dir: Path, **overrides: str) -> d
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
+
+
+def settings_of(env: dict[str, str]) -> Settings:
+    """The settings the app process runs with (its secrets), for minting and checking."""
+    return Settings(_env_file=None, jwt_secret=env["JWT_SECRET"], e2ee_secret=env["E2EE_SECRET"],
+                    livekit_api_key=env["LIVEKIT_API_KEY"],
+                    livekit_api_secret=env["LIVEKIT_API_SECRET"],
+                    livekit_url=env.get("LIVEKIT_URL", "ws://127.0.0.1:7880"))

@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from unittest import mock
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlmodel import Session, select
 
-from distokoloshe import accounts, validation
+from distokoloshe import accounts, passwords, sessions, validation
 from distokoloshe.db import make_engine
 from distokoloshe.models import User
 from tests.support import servers
 from tests.support.app import AppProcess, BackendProcess
+from tests.support.appenv import settings_of
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, RECORD_PEER_CONNECTIONS
-from tests.support.identities import PASSWORD, next_client_address
+from tests.support.identities import PASSWORD, next_client_address, password_hash
 from tests.support.livekit_server import LiveKitServer
 from tests.support.peer import tone_wav
 from tests.support.ports import free_port
@@ -112,9 +115,29 @@ def _retire_display_name(session: Session, display_name: str) -> None:
     session.flush()
 
 
+# username -> a way to mint that account a session token, as its app does at a login: for
+# the accounts the fixtures below seed (log_in uses it).
+_session_minters: dict[str, Callable[[], str]] = {}
+
+
+def _session_minter(database_url: str, env: dict[str, str], username: str
+                    ) -> Callable[[], str]:
+    def mint() -> str:
+        engine = make_engine(database_url)
+        try:
+            with Session(engine) as session:
+                user = session.exec(select(User).where(User.username == username)).one()
+                return sessions.issue_session_token(user.id, user.token_version,
+                                                    settings=settings_of(env))
+        finally:
+            engine.dispose()
+    return mint
+
+
 @contextlib.contextmanager
-def account_maker(database_url: str, prefix: str):
-    """create(display_name="", username=None) -> username, writing straight to the database."""
+def account_maker(database_url: str, prefix: str, env: dict[str, str] | None = None):
+    """create(display_name="", username=None) -> username, writing straight to the database.
+    With the app's `env` (its secrets), log_in can sign the account in without the form."""
     engine = make_engine(database_url)
 
     def create(display_name: str = "", *, username: str | None = None) -> str:
@@ -122,9 +145,14 @@ def account_maker(database_url: str, prefix: str):
         with Session(engine) as session:
             if display_name:
                 _retire_display_name(session, display_name)
-            accounts.register(session=session, username=username, password=PASSWORD,
-                              display_name=display_name)
+            # the real registration, with the session's one hash of PASSWORD
+            hashed = password_hash()
+            with mock.patch.object(passwords, "hash_password", lambda _: hashed):
+                accounts.register(session=session, username=username, password=PASSWORD,
+                                  display_name=display_name)
             session.commit()
+        if env is not None:
+            _session_minters[username] = _session_minter(database_url, env, username)
         return username
 
     try:
@@ -136,11 +164,37 @@ def account_maker(database_url: str, prefix: str):
 @pytest.fixture
 def seed_user(app):
     """Creates an account directly in the app's database; returns its username."""
-    with account_maker(app.database_url, "u") as create:
+    with account_maker(app.database_url, "u", app.env) as create:
         yield create
 
 
+# Puts a session token where the app keeps it (SessionState.session_token, a LocalStorage
+# var named dtk_session), once per tab: a later reload or log-out finds what the app left.
+_STORE_SESSION = """
+([token, once]) => {
+  if (!location.protocol.startsWith("http") || sessionStorage.getItem(once)) return;
+  sessionStorage.setItem(once, "1");
+  localStorage.setItem("dtk_session", token);
+}
+"""
+
+
 async def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Signs `username` in on `page` and waits for the lobby. An account the fixtures seeded
+    gets the session token its app would issue and opens the lobby with it, skipping the
+    form (a login costs a bcrypt check and a page; the form is tested by log_in_with_form's
+    callers, tests/e2e/test_accounts.py). Anyone else, or another password, uses the form."""
+    mint = _session_minters.get(username) if password == PASSWORD else None
+    if mint is None:
+        await log_in_with_form(page, username, password)
+        return
+    once = f"dtk-test-login-{secrets.token_hex(4)}"
+    await page.add_init_script(f"({_STORE_SESSION})({json.dumps([mint(), once])})")
+    await page.goto("/")
+    await expect(page.get_by_role("heading", name="Rooms")).to_be_visible()
+
+
+async def log_in_with_form(page: Page, username: str, password: str = PASSWORD) -> None:
     await page.goto("/login")
     await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password").fill(password)
@@ -226,5 +280,5 @@ async def open_on(browser, app, proxy, scaled):
 @pytest.fixture
 def scaled_user(scaled):
     """Creates an account in the scaled workers' database; returns its username."""
-    with account_maker(scaled.database_url, "w") as create:
+    with account_maker(scaled.database_url, "w", scaled.workers[0].env) as create:
         yield create
