@@ -114,10 +114,9 @@ export function LiveKitRoom({
     };
   }, [serverUrl, token]);
 
-  // Out of a call and idle: load livekit-client and start a worker, so a click on a room
-  // waits for neither.
+  // Once idle (in the lobby, or in a call, for a switch to another room): load
+  // livekit-client and start a spare worker, so a click on a room waits for neither.
   useEffect(() => {
-    if (serverUrl && token) return undefined;
     const whenIdle = window.requestIdleCallback || ((run) => setTimeout(run, 200));
     const cancel = window.cancelIdleCallback || clearTimeout;
     const handle = whenIdle(() => {

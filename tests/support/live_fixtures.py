@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator, Callable
 from unittest import mock
@@ -192,6 +193,9 @@ async def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     await page.add_init_script(f"({_STORE_SESSION})({json.dumps([mint(), once])})")
     await page.goto("/")
     await expect(page.get_by_role("heading", name="Rooms")).to_be_visible()
+    # the backend has verified the session, as after the form's login round trip
+    await expect(page.get_by_role("button", name=re.compile("^Account menu for "))
+                 ).to_be_attached()
 
 
 async def log_in_with_form(page: Page, username: str, password: str = PASSWORD) -> None:
