@@ -7,6 +7,7 @@ takes it down before the next module (and before tests/e2e rebuilds .web for its
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from tests.support.app import BackendProcess, reflex_lock_kept
 from tests.support.cache import cache_dir
 from tests.support.livekit_server import LiveKitServer
 from tests.support.nginx import NGINX, Nginx, self_signed_certificate
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REFLEX = Path(sys.executable).with_name("reflex")
@@ -51,8 +53,23 @@ def reflex_build_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# The first export for each public origin: the stacks share one origin (edge_ports), so the
+# second stack copies the first one's export instead of building the same site again.
+_exports: dict[str, Path] = {}
+
+
+@functools.cache
+def edge_ports() -> tuple[int, int]:
+    """(http, https) ports of nginx for every stack of the session."""
+    return free_port(), free_port()
+
+
 def export_site(public_origin: str, destination: Path) -> Path:
     """`reflex export --frontend-only --no-zip` for `public_origin`, copied to `destination`."""
+    earlier = _exports.get(public_origin)
+    if earlier is not None and earlier.is_dir():
+        shutil.copytree(earlier, destination)
+        return destination
     with reflex_lock_kept():
         result = subprocess.run([str(REFLEX), "export", "--frontend-only", "--no-zip"],
                                 cwd=ROOT, env=reflex_build_env(REFLEX_API_URL=public_origin),
@@ -60,6 +77,7 @@ def export_site(public_origin: str, destination: Path) -> Path:
     if result.returncode != 0:
         pytest.fail(f"reflex export failed:\n{(result.stdout + result.stderr)[-3000:]}")
     shutil.copytree(ROOT / ".web" / "build" / "client", destination)
+    _exports[public_origin] = destination
     return destination
 
 
@@ -76,7 +94,8 @@ def _stack(work: Path, *, backend_env: dict[str, str] | None = None,
         pytest.fail("nginx is missing; ./tokoloshe test installs it")
     nginx = Nginx(prefix=work / "nginx", site_conf="nginx.tls.conf", site_root=work / "site",
                   script_hashes="", app_upstream="", livekit_upstream="",
-                  cert_dir=self_signed_certificate(work / "certs"))
+                  cert_dir=self_signed_certificate(work / "certs"),
+                  http_port=edge_ports()[0], https_port=edge_ports()[1])
     export_site(nginx.origin, nginx.site_root)
     nginx.script_hashes = script_hashes(nginx.site_root)
 

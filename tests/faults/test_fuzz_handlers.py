@@ -33,7 +33,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from livekit import api
-from passlib.context import CryptContext
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -43,7 +42,6 @@ from distokoloshe import (
     chat,
     db,
     invites,
-    passwords,
     preferences,
     presence,
     registration,
@@ -64,8 +62,9 @@ from distokoloshe.models import (
 )
 from distokoloshe.settings import get_settings
 from tests.support import fuzzing, servers
-from tests.support.fixtures import app_env  # noqa: F401  (autouse: fresh secrets, no .env)
+from tests.support.fixtures import app_env, cheap_hashing  # noqa: F401  (app_env: autouse)
 
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 FUZZ = settings(max_examples=fuzzing.EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -128,12 +127,6 @@ def engine(request, tmp_path):
             assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
             assert connection.execute(text("PRAGMA foreign_key_check")).first() is None
     engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    fast = CryptContext(schemes=["bcrypt_sha256"], bcrypt_sha256__rounds=4)
-    monkeypatch.setattr(passwords, "_current", lambda: fast)
 
 
 def transaction(engine, action, **kwargs):

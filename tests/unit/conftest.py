@@ -19,7 +19,15 @@ from sqlmodel import Session, SQLModel
 
 from distokoloshe import db, models  # noqa: F401  (models: the tables to empty)
 from tests.support import servers
-from tests.support.fixtures import app_env  # noqa: F401  (autouse)
+from tests.support.fixtures import app_env, cheap_hashing  # noqa: F401  (app_env: autouse)
+
+
+@pytest.fixture(autouse=True)
+def _hashing(request: pytest.FixtureRequest) -> None:
+    """The domain tests hash at bcrypt's lowest cost (each real hash costs a third of a
+    second); tests marked real_hashing (test_passwords.py) get the real cost."""
+    if request.node.get_closest_marker("real_hashing") is None:
+        request.getfixturevalue("cheap_hashing")
 
 
 @pytest.fixture(scope="session")

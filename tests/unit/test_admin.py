@@ -7,21 +7,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from passlib.context import CryptContext
 from sqlmodel import Session, select
 
-from distokoloshe import accounts, admin, passwords, rooms
+from distokoloshe import accounts, admin, rooms
 from distokoloshe.livekit_tokens import livekit_room_name
 from distokoloshe.models import Room, User
 from tests.support.threads import run_at_once
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    fast = CryptContext(schemes=["bcrypt_sha256"], bcrypt_sha256__rounds=4)
-    monkeypatch.setattr(passwords, "_current", lambda: fast)
 
 
 @pytest.fixture

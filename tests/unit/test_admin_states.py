@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from passlib.context import CryptContext
 from reflex.state import State
 from sqlmodel import select
 
-from distokoloshe import accounts, db, invites, passwords, registration
+from distokoloshe import accounts, db, invites, registration
 from distokoloshe.models import Invite, User
 from distokoloshe.settings import get_settings
 from distokoloshe.state.admin import AdminState
@@ -20,12 +19,6 @@ from distokoloshe.state.session import SessionState
 from tests.unit.test_account_states import _resolves, _run, _substate
 
 PASSWORD = "pw-for-tests-1"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    fast = CryptContext(schemes=["bcrypt_sha256"], bcrypt_sha256__rounds=4)
-    monkeypatch.setattr(passwords, "_current", lambda: fast)
 
 
 def _tab(username: str) -> tuple[State, int]:

@@ -10,6 +10,8 @@ from distokoloshe import passwords
 from tests.support.appenv import isolate_settings, reset_caches
 
 LONG_NON_ASCII = "\u0436\u00e9\u738b\U0001f525" * 50  # 200 characters, 550 bytes of UTF-8
+pytestmark = pytest.mark.real_hashing
+
 HASH_FORMAT = re.compile(r"\$bcrypt-sha256\$v=2,t=2b,r=(\d+)\$[./A-Za-z0-9]{22}\$[./A-Za-z0-9]{31}")
 
 

@@ -9,21 +9,14 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from passlib.context import CryptContext
 from sqlmodel import Session, select
 
-from distokoloshe import accounts, admin, invites, passwords, registration, rooms
+from distokoloshe import accounts, admin, invites, registration, rooms
 from distokoloshe.models import Invite, InviteUse, Room, RoomMember, User
 from distokoloshe.settings import get_settings
 from tests.support.threads import run_at_once
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    fast = CryptContext(schemes=["bcrypt_sha256"], bcrypt_sha256__rounds=4)
-    monkeypatch.setattr(passwords, "_current", lambda: fast)
 
 
 def mode(name: str, **more):
