@@ -6,7 +6,7 @@
 import React, { useEffect, useRef, useState } from "react";
 import { AudioGraph } from "./audio_graph.js";
 import { NO_ROOM, RoomContext, emitter } from "./context.js";
-import { prepareE2EEWorker, startE2EE } from "./e2ee.js";
+import { startE2EE } from "./e2ee.js";
 import { loadE2EEWorker, loadLiveKit } from "./load.js";
 import { errorDetail } from "./media_errors.js";
 import { disconnectReason, keyEpoch, participantReporter } from "./participants.js";
@@ -112,17 +112,6 @@ export function LiveKitRoom({
       setState(NO_ROOM);
       cleanup();
     };
-  }, [serverUrl, token]);
-
-  // Once idle (in the lobby, or in a call, for a switch to another room): load
-  // livekit-client and start a spare worker, so a click on a room waits for neither.
-  useEffect(() => {
-    const whenIdle = window.requestIdleCallback || ((run) => setTimeout(run, 200));
-    const cancel = window.cancelIdleCallback || clearTimeout;
-    const handle = whenIdle(() => {
-      loadLiveKit().then((lk) => prepareE2EEWorker(lk, loadE2EEWorker)).catch(() => {});
-    });
-    return () => cancel(handle);
   }, [serverUrl, token]);
 
   // A new room key (after someone was removed) applies without reconnecting.
