@@ -325,11 +325,11 @@ def report(data: dict, *, elapsed: float) -> str:
         values, lost = data["paths"][name]["ms"], data["paths"][name]["lost"]
         p50 = percentile(values, 50)
         rows.append(f"{label:26}{p50:8.1f}{percentile(values, 95):8.1f}"
-                    f"{percentile(values, 99):8.1f}{len(values):>6}{lost:>6}"
+                    f"{percentile(values, 99):8.1f}{len(values):>8}{lost:>6}"
                     f"{ratio(p50, floor_p50):9.2f}x")
     return "\n".join([
         "Mouth-to-ear latency on loopback, end-to-end encrypted (ms)",
-        f"{'':26}{'p50':>8}{'p95':>8}{'p99':>8}{'clicks':>6}{'lost':>6}{'p50/floor':>10}",
+        f"{'':26}{'p50':>8}{'p95':>8}{'p99':>8}{'clicks':>8}{'lost':>6}{'p50/floor':>10}",
         *rows,
         "",
         f"browser jitter buffer, mean delay of received audio: "
