@@ -332,7 +332,10 @@ class PresenceHub:
                 await self._heartbeat()
                 await self._reconcile()
             if SESSIONS in topics:
-                await self._sign_out_ended(dict(self._local))
+                try:
+                    await self._sign_out_ended(dict(self._local))
+                except Exception:  # the hub's other loops must go on; the heartbeat retries
+                    log.exception("presence: checking ended sessions failed")
             self._dirty |= topics - {SESSIONS}
             self._wake.set()
 
