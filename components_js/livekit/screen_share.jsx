@@ -35,7 +35,11 @@ export function ScreenShare({ enabled, capture, codec, audio, codecMimeTypes, on
     const preset = latest.current.capture || {};
     const resolution = { width: preset.width, height: preset.height, frameRate: preset.frame_rate };
     const options = {
-      audio: Boolean(audio),
+      // What a share plays (music, a video) is not a voice: the browser's voice processing
+      // would fade a steady sound out within seconds, and mix it down to mono.
+      audio: audio
+        ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false }
+        : false,
       systemAudio: audio ? "include" : "exclude",
       contentHint: preset.content_hint,
       resolution,
@@ -46,6 +50,12 @@ export function ScreenShare({ enabled, capture, codec, audio, codecMimeTypes, on
       screenShareEncoding: { maxBitrate: preset.max_bitrate, maxFramerate: preset.frame_rate },
       // one full-quality layer: viewers of a shared screen want detail, not a thumbnail
       screenShareSimulcastLayers: [],
+      // The share's audio: livekit-client's musicHighQualityStereo (written out, as the
+      // library loads lazily). DTX and RED off, as the library does for stereo unless the
+      // room's defaults (on, for voices) say otherwise; DTX cuts quiet music to noise.
+      audioPreset: { maxBitrate: 128_000 },
+      dtx: false,
+      red: false,
     };
     (async () => {
       if (local.isScreenShareEnabled) await local.setScreenShareEnabled(false);
