@@ -13,19 +13,19 @@ export function makeRoomKeyProvider(lk) {
   return new RoomKeyProvider();
 }
 
-// Encrypt whenever the browser can: { e2ee, release, unsupported }. e2ee is the Room's
-// option (undefined without a key, or when this browser cannot encrypt: unsupported).
+// Encrypt whenever the browser can: { e2ee, keyReady, release, unsupported }. e2ee is the
+// Room's option (undefined without a key, or when this browser cannot encrypt:
+// unsupported). The key is imported while the room connects: keyReady settles once it is
+// in place, and the room turns encryption on only after that (nothing is sent before).
 export async function startE2EE(lk, loadWorker, key, index) {
-  if (!key) return { e2ee: undefined, release: () => {}, unsupported: false };
-  if (!lk.isE2EESupported()) return { e2ee: undefined, release: () => {}, unsupported: true };
+  const none = { e2ee: undefined, keyReady: Promise.resolve(), release: () => {} };
+  if (!key) return { ...none, unsupported: false };
+  if (!lk.isE2EESupported()) return { ...none, unsupported: true };
   const { default: E2EEWorker } = await loadWorker();
-  const worker = new E2EEWorker(); // starts up while the key is imported
+  const worker = new E2EEWorker();
   const keyProvider = makeRoomKeyProvider(lk);
-  try {
-    await keyProvider.setRoomKey(key, index || 0);
-  } catch (error) {
-    worker.terminate();
-    throw error;
-  }
-  return { e2ee: { keyProvider, worker }, release: () => worker.terminate(), unsupported: false };
+  const keyReady = keyProvider.setRoomKey(key, index || 0);
+  keyReady.catch(() => {}); // connect() reports it
+  return { e2ee: { keyProvider, worker }, keyReady, release: () => worker.terminate(),
+    unsupported: false };
 }

@@ -3,7 +3,7 @@
 // and provides the room to its parts: Microphone, Camera, ScreenShare, RemoteAudio,
 // DeviceList, ParticipantVideo, ParticipantLevel and OwnLevel. Python composes them and the whole
 // visible UI; this file only owns the livekit-client objects and emits codes, never text.
-import React, { useEffect, useRef, useState } from "react";
+import React, { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { AudioGraph } from "./audio_graph.js";
 import { NO_ROOM, RoomContext, emitter } from "./context.js";
 import { startE2EE } from "./e2ee.js";
@@ -13,6 +13,7 @@ import { disconnectReason, keyEpoch, participantReporter } from "./participants.
 
 // Room events after which the participant list Python shows may have changed. Who is
 // speaking is not among them: each tile's SpeakingFrame follows that by itself.
+const RETIRE_AT_LATEST_MS = 1000;
 const REPORTED = ["ParticipantConnected", "ParticipantDisconnected", "TrackSubscribed",
   "TrackUnsubscribed", "TrackPublished", "TrackMuted", "TrackUnmuted", "LocalTrackPublished",
   "LocalTrackUnpublished", "ConnectionQualityChanged",
@@ -25,7 +26,8 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
   const { e2ee } = encryption;
   const undecryptable = new Set();
   const room = new lk.Room({ adaptiveStream: true, dynacast: true, e2ee });
-  const audio = new AudioGraph();
+  // Made once connected: an AudioContext takes milliseconds to open, not worth the wait.
+  let audio = null;
   const report = participantReporter(room, undecryptable, emit);
   const onEncryptionError = (error, participant) => {
     const identity = (participant && participant.identity) || (error && error.participantIdentity);
@@ -54,9 +56,12 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
   room.connect(serverUrl, token)
     .then(async () => {
       if (cancelled()) return;
+      await encryption.keyReady;
+      if (cancelled()) return;
       if (e2ee) await room.setE2EEEnabled(true);
       if (cancelled()) return;
       emit("onEncryption", e2ee ? "on" : "off");
+      audio = new AudioGraph();
       const ownLevel = { levelDb: null, thresholdDb: null };
       provide({ lk, room, audio, keyProvider: e2ee ? e2ee.keyProvider : null, ownLevel, report });
       emit("onConnection", "connected");
@@ -67,13 +72,34 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
     .catch(() => {
       if (!cancelled()) emit("onDisconnected", "connect_failed", false);
     });
+  // Leaving: silent and deaf to the room at once; what is left (closing its peer
+  // connections, ~10 ms of main thread) is returned, for the caller to run when it suits.
   return () => {
     handlers.forEach(([event, handler]) => room.off(event, handler));
     report.cancel();
-    audio.close(); // first, so nothing chimes or plays while the room disconnects
-    room.disconnect();
-    encryption.release();
+    if (audio) audio.close(); // first, so nothing chimes or plays while the room disconnects
+    return () => {
+      room.disconnect();
+      encryption.release();
+    };
   };
+}
+
+// When someone switches rooms, the old room is let go only once the new one has started
+// connecting (the next task), so its teardown is not on the path of the join. Without a
+// new room to wait for (leaving, an error), it goes at once.
+function useRetiring() {
+  const retiring = useRef([]);
+  const retireAll = () => {
+    const rest = retiring.current;
+    retiring.current = [];
+    rest.forEach((retire) => retire());
+  };
+  const retire = (teardown) => {
+    retiring.current.push(teardown);
+    window.setTimeout(retireAll, RETIRE_AT_LATEST_MS); // in case no room follows
+  };
+  return { retire, retireAll };
 }
 
 export function LiveKitRoom({
@@ -88,10 +114,16 @@ export function LiveKitRoom({
   const key = useRef({});
   key.current = { e2eeKey, e2eeKeyIndex, e2eeRequired };
 
-  useEffect(() => {
-    if (!serverUrl || !token) return undefined;
+  const { retire, retireAll } = useRetiring();
+  // A layout effect: the join starts in the commit that brings the token, not after the
+  // browser has painted it.
+  useLayoutEffect(() => {
+    if (!serverUrl || !token) {
+      retireAll();
+      return undefined;
+    }
     let cancelled = false;
-    let cleanup = () => {};
+    let leave = () => () => {};
     const start = async () => {
       const lk = await loadLiveKit();
       if (cancelled) return;
@@ -103,14 +135,16 @@ export function LiveKitRoom({
         emit("onDisconnected", "e2ee_unsupported", true);
         return;
       }
-      cleanup = connect(lk, encryption,
+      leave = connect(lk, encryption,
         { serverUrl, token, emit, cancelled: () => cancelled, provide: setState });
     };
-    start().catch((error) => emit("onError", "failed", errorDetail(error)));
+    start()
+      .catch((error) => emit("onError", "failed", errorDetail(error)))
+      .finally(() => window.setTimeout(retireAll, 0));
     return () => {
       cancelled = true;
       setState(NO_ROOM);
-      cleanup();
+      retire(leave());
     };
   }, [serverUrl, token]);
 

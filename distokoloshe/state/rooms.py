@@ -2,7 +2,8 @@
 itself is presence (state/presence.py), pushed to every tab.
 
 Each action is one domain call (distokoloshe/calls.py) in one transaction, and the call it
-opens is handed to CallState in the same event: a click is one backend round trip.
+opens is handed to CallState in the same event: a click is one backend round trip (its
+call's token goes out first, in a delta of its own).
 """
 
 from __future__ import annotations
@@ -162,13 +163,18 @@ class RoomsState(SignedIn, rx.State):
         try:
             entry = await self._as_user(calls.enter_room, room_id=room_id)
         except NotSignedIn:
-            return SessionState.session_failed
+            yield SessionState.session_failed
+            return
         except rooms.RoomNotFound as error:
             self.room_error = str(error)
             await hub.rooms_changed()  # this tab's list was behind; bring everyone up to date
-            return None
-        await self._show(entry)
-        return None
+            return
+        if entry.call is not None:
+            # The call's token goes out in a delta of its own: the browser starts
+            # connecting while it renders the rest of the room (the next delta).
+            await (await self.get_state(CallState))._enter(entry)
+            yield
+        await self._show(entry)  # the call is entered already; _enter keeps it
 
     @rx.event
     async def delete_room(self, room_id: int):

@@ -64,12 +64,17 @@ async def test_selecting_a_room_verifies_the_session_once(signed_in_tab, count_t
     root, room = signed_in_tab
     rooms_state, call = _substate(root, RoomsState), _substate(root, CallState)
 
-    await rooms_state.select_room(room.id)
+    steps = rooms_state.select_room(room.id)
+    await anext(steps)  # the first delta carries the call alone, so the browser connects
+    assert call.room_id == room.id and call.token and call.e2ee_key
+    assert call.connection == "connecting"
+    assert rooms_state.selected_room is None
+    async for _ in steps:
+        pass
 
     assert count_trips == {"verified": 1, "threads": 1}
     assert rooms_state.selected_room.name == "Den" and not rooms_state.selected_room.mine
     assert call.room_id == room.id and call.token and call.e2ee_key
-    assert call.connection == "connecting"
 
 
 async def test_creating_a_room_verifies_the_session_once(signed_in_tab, count_trips):
@@ -112,7 +117,8 @@ async def test_opening_the_lobby_verifies_the_session_once(signed_in_tab, count_
     session check and one thread hop: a storm of reconnecting tabs pays that per tab."""
     root, room = signed_in_tab
     rooms_state, call = _substate(root, RoomsState), _substate(root, CallState)
-    await rooms_state.select_room(room.id)          # remembered as the last room
+    async for _ in rooms_state.select_room(room.id):  # remembered as the last room
+        pass
     count_trips.update(verified=0, threads=0)
 
     await _substate(root, LobbyState).enter()
