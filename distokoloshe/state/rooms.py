@@ -133,7 +133,8 @@ class RoomsState(SignedIn, rx.State):
     async def join_selected(self):
         """Rejoin the selected room's call after leaving it."""
         if self.selected_room is not None:
-            await self.select_room(self.selected_room.id)
+            async for update in self.select_room(self.selected_room.id):
+                yield update
 
     @rx.event
     async def create_room(self, form_data: dict):

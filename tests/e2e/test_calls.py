@@ -158,6 +158,17 @@ async def test_switching_rooms_leaves_the_previous_call(new_page, app, livekit, 
     assert await members(room_one.id) == []
     assert len(await members(room_two.id)) == 1
 
+    # Leaving lets the call go at once; "Join call" brings this tab back into it.
+    await page.get_by_role("button", name="Leave").click()
+    for _ in range(40):
+        if not await members(room_two.id):
+            break
+        await asyncio.sleep(0.5)
+    assert await members(room_two.id) == []
+    await page.get_by_role("button", name="Join call").click()
+    await expect(page.get_by_text("Connected", exact=True)).to_be_visible(timeout=20_000)
+    assert len(await members(room_two.id)) == 1
+
 
 async def test_deleting_a_room_disconnects_everyone_in_it(new_page, seed_user):
     owner, guest = await new_page(), await new_page()
