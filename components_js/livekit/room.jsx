@@ -13,7 +13,6 @@ import { disconnectReason, keyEpoch, participantReporter } from "./participants.
 
 // Room events after which the participant list Python shows may have changed. Who is
 // speaking is not among them: each tile's SpeakingFrame follows that by itself.
-const RETIRE_AT_LATEST_MS = 1000;
 const REPORTED = ["ParticipantConnected", "ParticipantDisconnected", "TrackSubscribed",
   "TrackUnsubscribed", "TrackPublished", "TrackMuted", "TrackUnmuted", "LocalTrackPublished",
   "LocalTrackUnpublished", "ConnectionQualityChanged",
@@ -87,7 +86,9 @@ function connect(lk, encryption, { serverUrl, token, emit, cancelled, provide })
 
 // When someone switches rooms, the old room is let go only once the new one has started
 // connecting (the next task), so its teardown is not on the path of the join. Without a
-// new room to wait for (leaving, an error), it goes at once.
+// new room to wait for (leaving, an error), it goes at once, or after this at the latest.
+const RETIRE_AT_LATEST_MS = 1000;
+
 function useRetiring() {
   const retiring = useRef([]);
   const retireAll = () => {
