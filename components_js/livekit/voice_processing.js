@@ -25,7 +25,10 @@ export class VoiceProcessor {
   }
 
   async init({ track }) {
-    this.context = new AudioContext({ sampleRate: 48000, latencyHint: "interactive" });
+    // This context only feeds the sent track, never the speakers, so it asks for the
+    // smallest render buffer the browser allows (128 frames where it can) rather than
+    // "interactive" (10 ms on Linux): each buffer it waits for delays the voice.
+    this.context = new AudioContext({ sampleRate: 48000, latencyHint: 0 });
     await this.context.audioWorklet.addModule(GATE_WORKLET);
     this.gate = new AudioWorkletNode(this.context, "voice-gate");
     this.gate.port.onmessage = ({ data }) => this.onReport(data);
