@@ -22,7 +22,11 @@ from tests.support.peer import SAMPLE_RATE, TonePeer
 GROUP_SIZE = 6
 JOIN_TIMEOUT_S = 20
 TONE_BITRATE = 20_000
-FRAME = SAMPLE_RATE // 50  # 20 ms, one Opus frame: half the Python calls of 10 ms frames
+# 200 ms per capture_frame: the SDK paces it out in real time and encodes 20 ms Opus frames
+# all the same, while each call costs Python about as much as the frame's whole encoding (at
+# 20 ms frames two dozen peers took most of a core in Python alone and starved their own
+# signalling pings).
+FRAME = SAMPLE_RATE // 5
 REPLY_TIMEOUT_S = 30
 
 
