@@ -72,12 +72,13 @@ def _entry(session: Session, user: User, room: Room) -> Entry:
     mine = summary.owner_id == user.id
     members = tuple(rooms.member_ids(session=session, room=room)) if mine else ()
     try:
-        call = admit(session=session, user=user, room_id=room.id)
+        admitted = rooms.admit(session=session, user=user, room_id=room.id)
     except rooms.RemovedFromRoom as refusal:
         return Entry(summary, mine, None, str(refusal), members)
-    page = chat.history(session=session, user=user, room_id=room.id)
-    chat.mark_read(session=session, user=user, room_id=room.id)
-    return Entry(summary, mine, call, members=members, chat_page=page)
+    # Admitted once for the call and its chat: this runs before the join token goes out.
+    page = chat.open_admitted(session=session, user=user, room=admitted)
+    return Entry(summary, mine, _pass(user, admitted, with_token=True), members=members,
+                 chat_page=page)
 
 
 def enter_room(*, session: Session, user: User, room_id: object) -> Entry:

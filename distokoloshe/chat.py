@@ -154,8 +154,21 @@ def history(*, session: Session, user: User, room_id: object,
         before_id = validation.record_id(before_id)
         if before_id is None:
             raise ChatRefused("That is not a message of this chat.")
+    return _history(session, room, before_id)
+
+
+def _history(session: Session, room: Room, before_id: int | None) -> Page:
     messages, above = _page(session, room.id, before_id)
     return Page(views(session, messages, above), above is not None)
+
+
+def open_admitted(*, session: Session, user: User, room: Room) -> Page:
+    """The newest page of a room's chat, marked read to its end, for a room that
+    rooms.admit has just admitted the user to in this same transaction (joining its call),
+    so the admission is not looked up again."""
+    page = _history(session, room, None)
+    _mark_read(session, user, room, None)
+    return page
 
 
 def latest(*, session: Session, room_id: int, since_id: int = 0) -> tuple[list[MessageView], int]:
@@ -227,6 +240,10 @@ def mark_read(*, session: Session, user: User, room_id: object,
     """The user has read the room's chat up to `message_id` (else to its newest message).
     A marker only moves forward. Returns where it stands."""
     room = readable_room(session=session, user=user, room_id=room_id)
+    return _mark_read(session, user, room, message_id)
+
+
+def _mark_read(session: Session, user: User, room: Room, message_id: object) -> int:
     newest = session.exec(select(func.max(ChatMessage.id))
                           .where(ChatMessage.room_id == room.id)).one() or 0
     upto = validation.record_id(message_id) if message_id is not None else newest
