@@ -23,9 +23,8 @@ GROUP_SIZE = 6
 JOIN_TIMEOUT_S = 20
 TONE_BITRATE = 20_000
 # 200 ms per capture_frame: the SDK paces it out in real time and encodes 20 ms Opus frames
-# all the same, while each call costs Python about as much as the frame's whole encoding (at
-# 20 ms frames two dozen peers took most of a core in Python alone and starved their own
-# signalling pings).
+# all the same, and each call is a round trip through its FFI. Measured here, 12 peers on one
+# LiveKit took 0.82 cores at 20 ms frames and 0.44 at 200 ms.
 FRAME = SAMPLE_RATE // 5
 REPLY_TIMEOUT_S = 30
 
